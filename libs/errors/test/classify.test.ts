@@ -1,0 +1,79 @@
+import test from 'ava';
+import { classifyError, PermanentError, TransientError } from '../src/index.ts';
+
+function sdkError(
+  name: string,
+  fault: 'client' | 'server',
+  status: number,
+  extra: Record<string, unknown> = {},
+) {
+  return Object.assign(new Error(`${name} happened`), {
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode: status },
+    ...extra,
+  });
+}
+
+const table: Array<[string, unknown, 'transient' | 'permanent', string]> = [
+  [
+    'own permanent error',
+    new PermanentError('TEMPLATE_UNKNOWN', 'no such template'),
+    'permanent',
+    'TEMPLATE_UNKNOWN',
+  ],
+  ['own transient error', new TransientError('RENDER_BUSY', 'pool saturated'), 'transient', 'RENDER_BUSY'],
+  ['SQS throttling', sdkError('ThrottlingException', 'client', 400), 'transient', 'ThrottlingException'],
+  [
+    'DynamoDB throughput',
+    sdkError('ProvisionedThroughputExceededException', 'client', 400),
+    'transient',
+    'ProvisionedThroughputExceededException',
+  ],
+  ['S3 SlowDown', sdkError('SlowDown', 'server', 503), 'transient', 'SlowDown'],
+  [
+    'SNS internal error',
+    sdkError('InternalErrorException', 'server', 500),
+    'transient',
+    'InternalErrorException',
+  ],
+  [
+    'SDK retryable hint',
+    sdkError('ConditionalRequestConflict', 'client', 409, { $retryable: {} }),
+    'transient',
+    'ConditionalRequestConflict',
+  ],
+  ['HTTP 429', sdkError('TooManyRequests', 'client', 429), 'transient', 'TooManyRequests'],
+  [
+    'SNS invalid parameter',
+    sdkError('InvalidParameterException', 'client', 400),
+    'permanent',
+    'InvalidParameterException',
+  ],
+  ['access denied', sdkError('AccessDeniedException', 'client', 403), 'permanent', 'AccessDeniedException'],
+  [
+    'network reset',
+    Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+    'transient',
+    'ECONNRESET',
+  ],
+  ['abort', Object.assign(new Error('aborted'), { name: 'AbortError' }), 'transient', 'ABORTED'],
+  ['unknown thrown value', 'a string', 'transient', 'UNKNOWN'],
+];
+
+for (const [title, error, kind, code] of table) {
+  test(`classifies ${title}`, (t) => {
+    const verdict = classifyError(error);
+    t.is(verdict.kind, kind);
+    t.is(verdict.code, code);
+  });
+}
+
+test('typed errors keep their cause and details', (t) => {
+  const cause = new Error('root');
+  const error = new PermanentError('BAD', 'bad input', { cause, details: { field: 'width' } });
+  t.is(error.cause, cause);
+  t.deepEqual(error.details, { field: 'width' });
+  t.false(error.retryable);
+  t.is(error.name, 'PermanentError');
+});
