@@ -1,0 +1,2 @@
+export { injectTraceContext, extractTraceContext } from './sqsPropagation.ts';
+export type { SqsAttributes } from './sqsPropagation.ts';
