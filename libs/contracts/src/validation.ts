@@ -1,0 +1,103 @@
+/**
+ * ajv validators for every contract version, compiled once when this module loads: compiling is
+ * the expensive part (it generates code), validating a message afterwards is cheap.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { ContractErrorDetail } from './errors.ts';
+import {
+  SHARED_SCHEMAS,
+  listContractVersions,
+  type ContractName,
+  type ContractPayload,
+  type ContractVersion,
+  type LatestVersion,
+  LATEST_VERSION,
+} from './registry.ts';
+
+// ajv-formats is CommonJS whose `module.exports` is the plugin and also carries it as `.default`;
+// under NodeNext the default import is typed as the module object, so `.default` is the call both
+// TypeScript and Node agree on.
+const addFormats = addFormatsModule.default;
+
+const ajv = new Ajv2020({
+  // Report every problem at once, so a dead-lettered message says everything that is wrong with it.
+  allErrors: true,
+  // Unknown keywords and ambiguous schemas are mistakes in our schemas: fail at load, not in production.
+  strict: true,
+  // `params` values are string | number | boolean, written as a type array.
+  allowUnionTypes: true,
+});
+// date-time here is RFC 3339 with a required offset (ajv-formats' "full" mode).
+addFormats(ajv, ['date-time']);
+for (const schema of SHARED_SCHEMAS) ajv.addSchema(schema);
+
+const validators = new Map<string, ValidateFunction>(
+  listContractVersions().map(({ contract, version, schema }) => [
+    validatorKey(contract, version),
+    ajv.compile(schema),
+  ]),
+);
+
+function validatorKey(contract: string, version: number): string {
+  return `${contract}@${version}`;
+}
+
+function escapePointerToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/**
+ * A stable path for an ajv error: its instance path, plus the property a `required`,
+ * `additionalProperties` or `propertyNames` error is about (ajv reports those on the parent
+ * object), so `/phoneNumber` reads the same whether the field is missing or malformed.
+ */
+function toErrorDetail(error: ErrorObject): ContractErrorDetail {
+  const params = error.params as Record<string, unknown>;
+  const property =
+    error.keyword === 'required'
+      ? params['missingProperty']
+      : error.keyword === 'additionalProperties'
+        ? params['additionalProperty']
+        : error.keyword === 'propertyNames'
+          ? params['propertyName']
+          : undefined;
+  const path =
+    typeof property === 'string'
+      ? `${error.instancePath}/${escapePointerToken(property)}`
+      : error.instancePath;
+  return { path: path === '' ? '/' : path, keyword: error.keyword, message: error.message ?? error.keyword };
+}
+
+export type ValidationResult<T> =
+  | { valid: true; payload: T; errors?: undefined }
+  | { valid: false; payload?: undefined; errors: ContractErrorDetail[] };
+
+/**
+ * Checks a payload against a contract version's schema (the latest when no version is given).
+ * An expected outcome, so a value rather than an exception; `encodeMessage` and `decodeMessage`
+ * turn a failure into a `ContractViolation`.
+ */
+export function validatePayload<C extends ContractName, V extends ContractVersion<C> = LatestVersion<C>>(
+  contract: C,
+  payload: unknown,
+  version?: V,
+): ValidationResult<ContractPayload<C, V>> {
+  const result = validateVersion(contract, version ?? LATEST_VERSION[contract], payload);
+  // The validator for (contract, version) is compiled from the schema the type was generated from.
+  return result as ValidationResult<ContractPayload<C, V>>;
+}
+
+/** Untyped core of `validatePayload`, for callers that checked the version at run time. */
+export function validateVersion(
+  contract: ContractName,
+  version: number,
+  payload: unknown,
+): ValidationResult<unknown> {
+  const validate = validators.get(validatorKey(contract, version));
+  if (validate === undefined) {
+    throw new RangeError(`No schema registered for ${contract} v${version}`);
+  }
+  if (validate(payload)) return { valid: true, payload };
+  return { valid: false, errors: (validate.errors ?? []).map(toErrorDetail) };
+}
