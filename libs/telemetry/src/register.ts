@@ -1,0 +1,26 @@
+// Entry for `node --import @platform/telemetry/register services/x/src/main.ts`.
+// Service name from OTEL_SERVICE_NAME; a bad environment stops start-up with exit 78.
+import { exitOnConfigError } from '@platform/config';
+import { readTelemetryConfig } from './config.ts';
+import { startTelemetry } from './startTelemetry.ts';
+
+let serviceName: string;
+try {
+  serviceName = readTelemetryConfig().serviceName;
+} catch (error) {
+  exitOnConfigError(error);
+}
+const telemetry = startTelemetry({ serviceName });
+
+// Flush what is buffered when the process ends on its own (event loop drained).
+process.once('beforeExit', () => {
+  void telemetry.shutdown();
+});
+
+// A SIGTERM listener disables Node's default "terminate". Services install their own handler
+// (drain, then exit) and call shutdownTelemetry() before exiting; only when nothing else listens
+// do we flush and then exit the way the default handler would (128 + 15).
+process.on('SIGTERM', () => {
+  if (process.listenerCount('SIGTERM') > 1) return;
+  void telemetry.shutdown().finally(() => process.exit(143));
+});
