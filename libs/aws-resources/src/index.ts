@@ -1,0 +1,36 @@
+export {
+  defineResources,
+  InvalidResourceDefinition,
+  type BucketDefinition,
+  type DefineResourcesOptions,
+  type GlobalSecondaryIndexDefinition,
+  type KeyAttribute,
+  type QueueDefinition,
+  type QueueKey,
+  type QueueSettings,
+  type ResourceDefinition,
+  type ResourceOverrides,
+  type TableDefinition,
+  type TableKey,
+} from './definition.ts';
+export { createAwsClients, type AwsClients } from './clients.ts';
+export {
+  provision,
+  type ProvisionClients,
+  type ProvisionedResources,
+  type ProvisionOptions,
+} from './provision.ts';
+export type { ProvisionedQueue } from './provisionQueues.ts';
+export type { ProvisionedTable } from './provisionTables.ts';
+export { formatReport, type ProvisionAction, type ResourceReport } from './report.ts';
+export { resourceEnv } from './resourceEnv.ts';
+export {
+  startEmbeddedAws,
+  embeddedAwsEnv,
+  objectPathOnDisk,
+  type EmbeddedAws,
+  type EmbeddedAwsEndpoints,
+  type EmbeddedAwsOptions,
+} from './embedded.ts';
+export { freePort, isPortFree } from './ports.ts';
+export { ProvisionError, EmbeddedAwsError } from './errors.ts';

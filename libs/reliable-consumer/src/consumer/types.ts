@@ -1,0 +1,144 @@
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Span } from '@opentelemetry/api';
+import type { ContractName, DecodedMessageOf } from '@platform/contracts';
+
+/** What the lib needs from a logger: pino's Logger satisfies it (ports, not a pino dependency). */
+export interface ConsumerLogger {
+  child(bindings: Record<string, unknown>): ConsumerLogger;
+  debug(obj: Record<string, unknown>, msg?: string): void;
+  info(obj: Record<string, unknown>, msg?: string): void;
+  warn(obj: Record<string, unknown>, msg?: string): void;
+  error(obj: Record<string, unknown>, msg?: string): void;
+}
+
+/** What the lib needs from `@platform/telemetry`'s Metrics. */
+export interface ConsumerMetrics {
+  count(name: string, value?: number, dims?: Record<string, string>): void;
+  record(name: string, value: number, dims?: Record<string, string>): void;
+}
+
+export type HandlerOutcome =
+  | { kind: 'ack' }
+  | { kind: 'retry'; reason: string; delaySeconds?: number }
+  /** Not a failure: e.g. the lease is live elsewhere. The message stays invisible `delaySeconds`. */
+  | { kind: 'defer'; delaySeconds: number }
+  | { kind: 'dead-letter'; reason: string; detail?: string };
+
+interface HandlerContextBase {
+  message: Message;
+  receiveCount: number;
+  /** When the producer sent it (SentTimestamp), epoch ms. */
+  sentAt: number;
+  /**
+   * Fires when a heartbeat (visibility extension or an onHeartbeat hook) fails, before the 12 h
+   * visibility ceiling, and on a shutdown past its deadline. The handler must then stop WITHOUT side
+   * effects (no upload, no ledger completion). `signal.reason` is a HandlerAbortedError.
+   */
+  signal: AbortSignal;
+  log: ConsumerLogger;
+  span: Span;
+  /** Runs `fn` on every heartbeat, after the visibility extension (e.g. `() => ledger.renew(lease)`). */
+  onHeartbeat(fn: () => Promise<void>): void;
+  /**
+   * Stops heartbeats and waits for one in progress. Call it right before the final ledger write
+   * (complete/fail): a renewal landing in between would bump the fencing version under that write.
+   * Visibility is not extended afterwards, so keep what follows short.
+   */
+  stopHeartbeat(): Promise<void>;
+}
+
+/**
+ * The decoded message's `{ contract, version, payload }` spread over the base context, distributed
+ * over the accepted contracts so `if (ctx.contract === 'sms.requested') ctx.payload` narrows.
+ */
+export type HandlerContext<C extends ContractName = ContractName> =
+  DecodedMessageOf<C> extends infer D ? (D extends unknown ? HandlerContextBase & D : never) : never;
+
+export type MessageHandler<C extends ContractName = ContractName> = (
+  ctx: HandlerContext<C>,
+) => Promise<HandlerOutcome>;
+
+/** What finally happened to a message; emitted to `onOutcome` (metrics) once per received message. */
+export interface OutcomeEvent {
+  messageId: string;
+  contract: string | undefined;
+  receiveCount: number;
+  /**
+   * ack: deleted after success. retry: visibility set to the backoff delay. defer: visibility set,
+   * not a failure. dead-letter: copied to the DLQ then deleted. released: visibility 0 (shutdown, or
+   * arrived after stop began). abandoned: handler aborted by a failed heartbeat; left for redelivery.
+   */
+  kind: 'ack' | 'retry' | 'defer' | 'dead-letter' | 'released' | 'abandoned';
+  reason?: string;
+  /** Seconds of invisibility asked for (retry, defer). */
+  delaySeconds?: number;
+  /** Handler wall time, ms. */
+  durationMs: number;
+  /** Time from SentTimestamp to receive, ms. */
+  queueWaitMs: number;
+  /** The SQS call that should have settled the message failed; SQS will redeliver it. */
+  settleError?: unknown;
+}
+
+export interface ReliableConsumerDeps {
+  sqs: SQSClient;
+  logger: ConsumerLogger;
+  /** Optional; counts come from `metricNames` (names from the telemetry catalogue). */
+  metrics?: ConsumerMetrics;
+  /** Epoch ms; default Date.now. */
+  clock?: () => number;
+  /** [0, 1); default Math.random. Injected so backoff jitter is testable. */
+  random?: () => number;
+}
+
+export interface BackoffOptions {
+  /** Delay cap for the first retry, seconds. */
+  baseSeconds: number;
+  /** Upper bound of any computed delay, seconds. */
+  maxSeconds: number;
+}
+
+export interface ReliableConsumerOptions<C extends ContractName = ContractName> {
+  queueUrl: string;
+  dlqUrl: string;
+  /** Used in logs and as the `dlq-source-queue`-adjacent consumer name. */
+  name: string;
+  /** Contracts this consumer accepts; any other valid contract is dead-lettered (UNEXPECTED_CONTRACT). */
+  contracts: readonly C[];
+  /** Max handlers running at once (1..1000). Independent of batchSize. */
+  concurrency: number;
+  /** Max messages per ReceiveMessage (1..10, SQS limit). Default 10. */
+  batchSize?: number;
+  /** Long polling wait (0..20 s, SQS limit). Default 20. */
+  waitTimeSeconds?: number;
+  /** Visibility set on receive and on each heartbeat (1..43200 s). */
+  visibilityTimeoutSeconds: number;
+  /** Seconds between heartbeats; must be below visibilityTimeoutSeconds. */
+  heartbeatIntervalSeconds: number;
+  /** Visibility ceiling since receive (SQS: 12 h = 43200 s). Default 43200. */
+  maxVisibilitySeconds?: number;
+  backoff: BackoffOptions;
+  /** Default deadline for stop(). */
+  shutdownTimeoutMs: number;
+  handler: MessageHandler<C>;
+  /** Called once per message with its final outcome (metrics, tests). Must not throw. */
+  onOutcome?: (event: OutcomeEvent) => void;
+  /** Metric names (from the telemetry catalogue) to count per outcome, and where to record queue wait. */
+  metricNames?: Partial<Record<OutcomeEvent['kind'] | 'queueWaitMs' | 'durationMs', string>>;
+}
+
+export interface StopOptions {
+  /** Deadline for in-flight handlers; default the shutdownTimeoutMs option. */
+  timeoutMs?: number;
+}
+
+export interface ReliableConsumer {
+  start(): void;
+  /** Stops polling, drains in-flight handlers up to the deadline, then aborts and releases them. */
+  stop(options?: StopOptions): Promise<void>;
+  isRunning(): boolean;
+  /** Epoch ms of the last completed ReceiveMessage (readiness), undefined before the first. */
+  readonly lastPollAt: number | undefined;
+  /** Handlers currently running. */
+  readonly inFlight: number;
+}

@@ -1,0 +1,34 @@
+export { createLeaseLedger } from './ledger/createLeaseLedger.ts';
+export type {
+  AcquireResult,
+  CallOptions,
+  FailOptions,
+  Lease,
+  LeaseLedger,
+  LeaseLedgerDeps,
+  LeaseLedgerOptions,
+  LeaseRecord,
+  LeaseStatus,
+  LedgerError,
+} from './ledger/types.ts';
+export { createReliableConsumer } from './consumer/createReliableConsumer.ts';
+export { installSignalHandlers } from './consumer/signals.ts';
+export type { SignalHandlerOptions } from './consumer/signals.ts';
+export { backoffDelaySeconds } from './consumer/backoff.ts';
+export type {
+  BackoffOptions,
+  ConsumerLogger,
+  ConsumerMetrics,
+  HandlerContext,
+  HandlerOutcome,
+  MessageHandler,
+  OutcomeEvent,
+  ReliableConsumer,
+  ReliableConsumerDeps,
+  ReliableConsumerOptions,
+  StopOptions,
+} from './consumer/types.ts';
+export { putObjectOnce } from './s3/putObjectOnce.ts';
+export type { PutObjectOnceInput, PutObjectOnceOptions, PutObjectOnceResult } from './s3/putObjectOnce.ts';
+export { HandlerAbortedError, InvalidOptionsError, LeaseLostError, ObjectConflictError } from './errors.ts';
+export type { LeaseLostReason } from './errors.ts';

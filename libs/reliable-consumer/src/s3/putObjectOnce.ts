@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { ObjectConflictError } from '../errors.ts';
+
+export interface PutObjectOnceInput {
+  Bucket: string;
+  Key: string;
+  Body: Uint8Array | string;
+  ContentType: string;
+  Metadata?: Record<string, string>;
+}
+
+export interface PutObjectOnceOptions {
+  signal?: AbortSignal;
+  /** Retries of a 409 ConditionalRequestConflict (a concurrent conditional write to the same key). Default 3. */
+  retries?: number;
+  /** Base of the 409 backoff, ms. Default 100. */
+  retryBaseMs?: number;
+  /** [0,1) for jitter; default Math.random. */
+  random?: () => number;
+}
+
+export interface PutObjectOnceResult {
+  kind: 'uploaded' | 'already-present';
+  /** Hex SHA-256 of the body (also stored as object metadata `sha256`). */
+  sha256: string;
+  bytes: number;
+  etag: string | undefined;
+}
+
+/** Metadata key holding the hex SHA-256, for stores that do not return S3 checksums on HEAD. */
+const SHA256_METADATA_KEY = 'sha256';
+
+function httpStatus(error: unknown): number | undefined {
+  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+}
+
+/**
+ * Writes an object exactly once per key. `IfNoneMatch: '*'` makes S3 refuse to overwrite (412), so
+ * two workers racing on one job, or a retry after a crash between upload and ledger write, can never
+ * replace the object; the SHA-256 checksum makes S3 verify the bytes it stored.
+ *
+ * On 412 the stored object is compared by SHA-256: the same bytes mean an earlier attempt already
+ * succeeded (`already-present`); different bytes mean two different outputs for one key, which is
+ * a bug (non-deterministic rendering) and is thrown loudly as a permanent ObjectConflictError.
+ * 409 ConditionalRequestConflict (S3 resolving concurrent conditional writes) is retried.
+ */
+export async function putObjectOnce(
+  s3: S3Client,
+  input: PutObjectOnceInput,
+  options: PutObjectOnceOptions = {},
+): Promise<PutObjectOnceResult> {
+  const body = typeof input.Body === 'string' ? Buffer.from(input.Body, 'utf8') : input.Body;
+  const digest = createHash('sha256').update(body).digest();
+  const sha256 = digest.toString('hex');
+  const checksumBase64 = digest.toString('base64');
+  const retries = options.retries ?? 3;
+  const retryBaseMs = options.retryBaseMs ?? 100;
+  const random = options.random ?? Math.random;
+  const call = { abortSignal: options.signal };
+
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const output = await s3.send(
+        new PutObjectCommand({
+          Bucket: input.Bucket,
+          Key: input.Key,
+          Body: body,
+          ContentType: input.ContentType,
+          ContentLength: body.byteLength,
+          Metadata: { ...input.Metadata, [SHA256_METADATA_KEY]: sha256 },
+          IfNoneMatch: '*',
+          ChecksumAlgorithm: 'SHA256',
+          // Sent as computed here, so the stored checksum is exactly the one we compare later.
+          ChecksumSHA256: checksumBase64,
+        }),
+        call,
+      );
+      return { kind: 'uploaded', sha256, bytes: body.byteLength, etag: output.ETag };
+    } catch (error) {
+      const status = httpStatus(error);
+      if (status === 412)
+        return compareExisting(s3, input, { sha256, checksumBase64, bytes: body.byteLength }, call);
+      if (status === 409 && attempt < retries) {
+        // Full jitter so racing writers do not collide again in lockstep.
+        await delay(Math.floor(random() * retryBaseMs * 2 ** attempt), undefined, { signal: options.signal });
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+async function compareExisting(
+  s3: S3Client,
+  input: PutObjectOnceInput,
+  ours: { sha256: string; checksumBase64: string; bytes: number },
+  call: { abortSignal: AbortSignal | undefined },
+): Promise<PutObjectOnceResult> {
+  const head = await s3.send(
+    new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key, ChecksumMode: 'ENABLED' }),
+    call,
+  );
+  // Prefer S3's own checksum (verified by S3 at write time); fall back to the metadata we wrote.
+  const storedChecksum = head.ChecksumSHA256;
+  const storedHex =
+    storedChecksum !== undefined && !storedChecksum.includes('-')
+      ? Buffer.from(storedChecksum, 'base64').toString('hex')
+      : head.Metadata?.[SHA256_METADATA_KEY];
+  if (storedHex !== ours.sha256) {
+    throw new ObjectConflictError({
+      bucket: input.Bucket,
+      key: input.Key,
+      expectedSha256: ours.sha256,
+      storedSha256: storedHex,
+    });
+  }
+  return { kind: 'already-present', sha256: ours.sha256, bytes: ours.bytes, etag: head.ETag };
+}

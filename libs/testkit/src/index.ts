@@ -1,0 +1,33 @@
+export {
+  useIsolatedAws,
+  createIsolatedAws,
+  type IsolatedAws,
+  type IsolatedAwsOptions,
+} from './isolatedAws.ts';
+export { waitFor, WaitTimeoutError, type WaitForOptions } from './waitFor.ts';
+export {
+  waitForItem,
+  waitForObject,
+  waitForQueueEmpty,
+  waitForMessageCount,
+  queueCounts,
+  type QueueCounts,
+} from './waits.ts';
+export {
+  runService,
+  type LogLine,
+  type RunningService,
+  type RunServiceOptions,
+  type ServiceExit,
+} from './runService.ts';
+export {
+  startRequestCounter,
+  type FaultHandle,
+  type FaultRule,
+  type ObservedRequest,
+  type RequestCounter,
+  type RequestFilter,
+} from './requestCounter.ts';
+export { sharedAws, serializeSharedAws, SHARED_AWS_ENV_VAR, type SharedAws } from './sharedAws.ts';
+export { spawnBoundChild } from './childProcess.ts';
+export { freePort } from '@platform/aws-resources';
