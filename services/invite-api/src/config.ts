@@ -1,0 +1,166 @@
+import { ConfigError } from '@platform/errors';
+import { intInRange, readConfig, str, url } from '@platform/config';
+import { LOCAL_DEV_JWT } from './auth/mintToken.ts';
+import type { JwtKeySource } from './auth/jwtAuthenticator.ts';
+
+const HOUR_MS = 3_600_000;
+
+/** Every variable invite-api reads (telemetry's own are read by @platform/telemetry). */
+const spec = {
+  NODE_ENV: str({ default: 'development' }),
+  PORT: intInRange(0, 65_535)({ default: 8080, desc: '0 picks a free port (tests); the port is logged' }),
+  INVITATIONS_TABLE: str({ desc: 'the <env>-invitations table' }),
+  SMS_REQUESTS_QUEUE_URL: url(),
+  INVITE_EVENTS_QUEUE_URL: url(),
+  INVITE_EVENTS_DLQ_URL: url(),
+  LOG_LEVEL: str({
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+  }),
+  METRICS_NAMESPACE: str({ default: 'EventPlatform' }),
+  METRICS_SINK: str({ choices: ['stdout', 'cloudwatch', 'none'], default: 'stdout' }),
+
+  JWT_SECRET: str({ default: '', desc: 'HS256 secret (local); exactly one of JWT_SECRET and JWT_JWKS_URL' }),
+  JWT_JWKS_URL: str({ default: '', desc: "the identity provider's JWKS URL (production)" }),
+  JWT_ISSUER: str({ default: LOCAL_DEV_JWT.issuer }),
+  JWT_AUDIENCE: str({ default: LOCAL_DEV_JWT.audience }),
+  JWT_CLOCK_TOLERANCE_SECONDS: intInRange(0, 300)({ default: 30 }),
+
+  REFERRAL_BASE_URL: url({ default: 'http://localhost:8080' }),
+  ALLOWED_COUNTRIES: str({ default: 'US,CA,GB', desc: "ISO 3166 alpha-2 codes, comma-separated, or '*'" }),
+  LIMIT_PER_USER_PER_DAY: intInRange(1, 10_000)({ default: 10 }),
+  LIMIT_PHONE_WINDOW_HOURS: intInRange(1, 24 * 30)({ default: 24 }),
+  GLOBAL_SMS_PER_HOUR: intInRange(1, 10_000_000)({ default: 1000 }),
+  GLOBAL_SMS_COUNTER_SHARDS: intInRange(
+    1,
+    100,
+  )({ default: 10, desc: 'items the hourly counter is split into' }),
+  IP_RATE_LIMIT: intInRange(1, 1_000_000)({ default: 60, desc: 'requests per client address per window' }),
+  IP_RATE_WINDOW_SECONDS: intInRange(1, 86_400)({ default: 60 }),
+  TRUSTED_PROXY_HOPS: intInRange(0, 10)({ default: 0 }),
+  BODY_LIMIT_BYTES: intInRange(256, 1_048_576)({ default: 4096 }),
+
+  OUTBOX_RELAY_INTERVAL_MS: intInRange(50, 600_000)({ default: 2000 }),
+  OUTBOX_GRACE_MS: intInRange(0, 600_000)({ default: 10_000 }),
+  SQS_SEND_TIMEOUT_MS: intInRange(100, 60_000)({ default: 3000 }),
+  INVITE_EVENTS_CONCURRENCY: intInRange(1, 100)({ default: 10 }),
+  INVITE_EVENTS_WAIT_SECONDS: intInRange(0, 20)({ default: 20 }),
+  SHUTDOWN_TIMEOUT_MS: intInRange(0, 120_000)({ default: 10_000 }),
+};
+
+export interface InviteApiConfig {
+  production: boolean;
+  port: number;
+  table: string;
+  smsRequestsQueueUrl: string;
+  inviteEventsQueueUrl: string;
+  inviteEventsDlqUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  metrics: { namespace: string; sink: 'stdout' | 'cloudwatch' | 'none' };
+  jwt: { key: JwtKeySource; issuer: string; audience: string; clockToleranceSeconds: number };
+  referralBaseUrl: string;
+  allowedCountries: ReadonlySet<string> | '*';
+  limits: { perUserPerDay: number; phoneWindowMs: number; globalPerHour: number; globalShards: number };
+  ipLimit: { limit: number; windowSeconds: number };
+  trustedProxyHops: number;
+  bodyLimitBytes: number;
+  outbox: { relayIntervalMs: number; graceMs: number; sendTimeoutMs: number };
+  inviteEvents: { concurrency: number; waitTimeSeconds: number };
+  shutdownTimeoutMs: number;
+}
+
+/** Reads and checks the environment once; every problem is reported in one ConfigError. */
+export function readInviteApiConfig(env: NodeJS.ProcessEnv = process.env): InviteApiConfig {
+  const raw = readConfig(spec, env);
+  const problems: string[] = [];
+  const production = raw.NODE_ENV === 'production';
+
+  let key: JwtKeySource | undefined;
+  if ((raw.JWT_SECRET === '') === (raw.JWT_JWKS_URL === '')) {
+    problems.push(
+      'JWT_SECRET / JWT_JWKS_URL: set exactly one of them (a secret for local HS256, a JWKS URL in production)',
+    );
+  } else if (raw.JWT_SECRET !== '') {
+    if (raw.JWT_SECRET.length < 32) {
+      problems.push(
+        `JWT_SECRET: must be at least 32 characters (HS256 key size), received ${raw.JWT_SECRET.length}`,
+      );
+    } else if (production && raw.JWT_SECRET === LOCAL_DEV_JWT.secret) {
+      problems.push('JWT_SECRET: the published local development secret is refused when NODE_ENV=production');
+    }
+    key = { kind: 'secret', secret: raw.JWT_SECRET };
+  } else {
+    if (!/^https:\/\//.test(raw.JWT_JWKS_URL) && production) {
+      problems.push(
+        `JWT_JWKS_URL: must be an https URL in production (received ${JSON.stringify(raw.JWT_JWKS_URL)})`,
+      );
+    }
+    try {
+      new URL(raw.JWT_JWKS_URL);
+    } catch {
+      problems.push(`JWT_JWKS_URL: invalid URL (received ${JSON.stringify(raw.JWT_JWKS_URL)})`);
+    }
+    key = { kind: 'jwks', url: raw.JWT_JWKS_URL };
+  }
+
+  if (raw.GLOBAL_SMS_COUNTER_SHARDS > raw.GLOBAL_SMS_PER_HOUR) {
+    problems.push(
+      `GLOBAL_SMS_COUNTER_SHARDS: must not exceed GLOBAL_SMS_PER_HOUR (${raw.GLOBAL_SMS_PER_HOUR}), each shard allows GLOBAL_SMS_PER_HOUR / shards; received ${raw.GLOBAL_SMS_COUNTER_SHARDS}`,
+    );
+  }
+  const countries = raw.ALLOWED_COUNTRIES.split(',')
+    .map((c) => c.trim().toUpperCase())
+    .filter((c) => c !== '');
+  let allowedCountries: ReadonlySet<string> | '*' = '*';
+  if (!(countries.length === 1 && countries[0] === '*')) {
+    const bad = countries.filter((c) => !/^[A-Z]{2}$/.test(c));
+    if (countries.length === 0 || bad.length > 0) {
+      problems.push(
+        `ALLOWED_COUNTRIES: must be ISO 3166-1 alpha-2 codes separated by commas, or '*' (received ${JSON.stringify(raw.ALLOWED_COUNTRIES)})`,
+      );
+    }
+    allowedCountries = new Set(countries);
+  }
+  if (problems.length > 0 || key === undefined) throw new ConfigError(problems);
+
+  return {
+    production,
+    port: raw.PORT,
+    table: raw.INVITATIONS_TABLE,
+    smsRequestsQueueUrl: raw.SMS_REQUESTS_QUEUE_URL,
+    inviteEventsQueueUrl: raw.INVITE_EVENTS_QUEUE_URL,
+    inviteEventsDlqUrl: raw.INVITE_EVENTS_DLQ_URL,
+    logLevel: raw.LOG_LEVEL,
+    metrics: {
+      namespace: raw.METRICS_NAMESPACE,
+      sink: raw.METRICS_SINK,
+    },
+    jwt: {
+      key,
+      issuer: raw.JWT_ISSUER,
+      audience: raw.JWT_AUDIENCE,
+      clockToleranceSeconds: raw.JWT_CLOCK_TOLERANCE_SECONDS,
+    },
+    referralBaseUrl: raw.REFERRAL_BASE_URL,
+    allowedCountries,
+    limits: {
+      perUserPerDay: raw.LIMIT_PER_USER_PER_DAY,
+      phoneWindowMs: raw.LIMIT_PHONE_WINDOW_HOURS * HOUR_MS,
+      globalPerHour: raw.GLOBAL_SMS_PER_HOUR,
+      globalShards: raw.GLOBAL_SMS_COUNTER_SHARDS,
+    },
+    ipLimit: { limit: raw.IP_RATE_LIMIT, windowSeconds: raw.IP_RATE_WINDOW_SECONDS },
+    trustedProxyHops: raw.TRUSTED_PROXY_HOPS,
+    bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    outbox: {
+      relayIntervalMs: raw.OUTBOX_RELAY_INTERVAL_MS,
+      graceMs: raw.OUTBOX_GRACE_MS,
+      sendTimeoutMs: raw.SQS_SEND_TIMEOUT_MS,
+    },
+    inviteEvents: {
+      concurrency: raw.INVITE_EVENTS_CONCURRENCY,
+      waitTimeSeconds: raw.INVITE_EVENTS_WAIT_SECONDS,
+    },
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,57 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SmsStatus } from '@platform/contracts';
+import {
+  createReliableConsumer,
+  type ConsumerLogger,
+  type ReliableConsumer,
+} from '@platform/reliable-consumer';
+import type { SmsStatusResult } from './applySmsStatus.ts';
+
+export interface InviteEventsConsumerDeps {
+  sqs: SQSClient;
+  logger: ConsumerLogger;
+  apply: (event: SmsStatus) => Promise<SmsStatusResult>;
+}
+
+export interface InviteEventsConsumerOptions {
+  queueUrl: string;
+  dlqUrl: string;
+  concurrency: number;
+  visibilityTimeoutSeconds: number;
+  waitTimeSeconds: number;
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * sms.status events from the invite-events queue, on the shared reliable consumer: thrown errors are
+ * classified once (transient -> retry with backoff, permanent -> DLQ) and contract violations go to the
+ * DLQ with their reason. Applying a status is idempotent, so no lease ledger is needed here.
+ */
+export function createInviteEventsConsumer(
+  deps: InviteEventsConsumerDeps,
+  options: InviteEventsConsumerOptions,
+): ReliableConsumer {
+  return createReliableConsumer(
+    { sqs: deps.sqs, logger: deps.logger },
+    {
+      name: 'invite-events',
+      queueUrl: options.queueUrl,
+      dlqUrl: options.dlqUrl,
+      contracts: ['sms.status'],
+      concurrency: options.concurrency,
+      waitTimeSeconds: options.waitTimeSeconds,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      heartbeatIntervalSeconds: Math.max(1, Math.floor(options.visibilityTimeoutSeconds / 3)),
+      backoff: { baseSeconds: 1, maxSeconds: 60 },
+      shutdownTimeoutMs: options.shutdownTimeoutMs,
+      handler: async (ctx) => {
+        const result = await deps.apply(ctx.payload);
+        if (result === 'unknown-invitation') {
+          // Cannot succeed later: invitations are written before their SMS is requested.
+          return { kind: 'dead-letter', reason: 'UNKNOWN_INVITATION', detail: ctx.payload.invitationId };
+        }
+        return { kind: 'ack' };
+      },
+    },
+  );
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type Koa from 'koa';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ReliableConsumer } from '@platform/reliable-consumer';
+import type { Logger } from '@platform/telemetry';
+import { createApp } from './app.ts';
+import { createJwtAuthenticator, type Authenticator } from './auth/jwtAuthenticator.ts';
+import type { InviteApiConfig } from './config.ts';
+import { createInviteCodeGenerator, type InviteCodeGenerator } from './domain/inviteCode.ts';
+import { createSmsStatusApplier } from './events/applySmsStatus.ts';
+import { createInviteEventsConsumer } from './events/inviteEventsConsumer.ts';
+import type { AppState } from './http/types.ts';
+import { createOutboxPublisher } from './outbox/OutboxPublisher.ts';
+import { createOutboxRelay, type OutboxRelay } from './outbox/OutboxRelay.ts';
+import type { CheckState, ReadinessReport } from './routes/operations.ts';
+import { createInvitationService, type InvitationService } from './service/InvitationService.ts';
+import type { MetricsPort } from './service/ports.ts';
+import { createInvitationStore, type InvitationStore } from './store/InvitationStore.ts';
+import { createIpRateLimiter } from './store/IpRateLimiter.ts';
+import { createOutboxStore, type OutboxStore } from './store/OutboxStore.ts';
+
+export interface InviteApiDeps {
+  documentClient: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  logger: Logger;
+  metrics: MetricsPort;
+  /** Epoch ms; default Date.now. */
+  clock?: () => number;
+  newInvitationId?: () => string;
+  newInviteCode?: InviteCodeGenerator;
+  random?: () => number;
+  /** Default: JWT verification from config.jwt. */
+  authenticator?: Authenticator;
+}
+
+/** Every part of the running service, built from injected clients; main.ts starts and stops them. */
+export interface InviteApi {
+  app: Koa<AppState>;
+  invitations: InvitationService;
+  store: InvitationStore;
+  outbox: OutboxStore;
+  relay: OutboxRelay;
+  consumer: ReliableConsumer;
+  /** Readiness turns false at once; the rest of shutdown is main.ts's. */
+  beginShutdown(): void;
+}
+
+const READINESS_TIMEOUT_MS = 1000;
+
+export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): InviteApi {
+  const { documentClient: client, sqs, logger, metrics } = deps;
+  const clock = deps.clock ?? Date.now;
+  const table = config.table;
+  let shuttingDown = false;
+
+  const store = createInvitationStore({ client }, { table });
+  const outbox = createOutboxStore({ client }, { table });
+  const publisher = createOutboxPublisher(
+    { sqs, outbox, logger },
+    { queueUrl: config.smsRequestsQueueUrl, sendTimeoutMs: config.outbox.sendTimeoutMs },
+  );
+  const relay = createOutboxRelay(
+    { outbox, publisher, logger, clock },
+    {
+      intervalMs: config.outbox.relayIntervalMs,
+      batchSize: 25,
+      backoff: { baseMs: Math.max(1000, config.outbox.relayIntervalMs), maxMs: 5 * 60_000 },
+    },
+  );
+  const invitations = createInvitationService(
+    {
+      store,
+      publisher,
+      metrics,
+      logger,
+      clock,
+      newInvitationId: deps.newInvitationId ?? (() => `inv-${randomUUID()}`),
+      newInviteCode: deps.newInviteCode ?? createInviteCodeGenerator(),
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+    },
+    {
+      limits: config.limits,
+      phonePolicy: { allowedCountries: config.allowedCountries },
+      referralBaseUrl: config.referralBaseUrl,
+      outboxGraceMs: config.outbox.graceMs,
+      idempotencyRetentionMs: 24 * 3_600_000,
+      maxWriteAttempts: 6,
+    },
+  );
+  const consumer = createInviteEventsConsumer(
+    { sqs, logger, apply: createSmsStatusApplier({ store, metrics, logger, clock }) },
+    {
+      queueUrl: config.inviteEventsQueueUrl,
+      dlqUrl: config.inviteEventsDlqUrl,
+      concurrency: config.inviteEvents.concurrency,
+      waitTimeSeconds: config.inviteEvents.waitTimeSeconds,
+      visibilityTimeoutSeconds: 30,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+    },
+  );
+
+  async function readiness(): Promise<ReadinessReport> {
+    if (shuttingDown) return { ready: false, checks: { shutdown: 'shutting-down' } };
+    let dynamodb: CheckState = 'ok';
+    try {
+      await store.ping(AbortSignal.timeout(READINESS_TIMEOUT_MS));
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness: DynamoDB unreachable');
+      dynamodb = 'failed';
+    }
+    return { ready: dynamodb === 'ok', checks: { dynamodb } };
+  }
+
+  const app = createApp(
+    {
+      invitations,
+      authenticator: deps.authenticator ?? createJwtAuthenticator(config.jwt, { clock }),
+      ipLimiter: createIpRateLimiter({ client, clock }, { table, ...config.ipLimit }),
+      metrics,
+      logger,
+      readiness,
+      clock,
+    },
+    { bodyLimitBytes: config.bodyLimitBytes, trustedProxyHops: config.trustedProxyHops },
+  );
+
+  return {
+    app,
+    invitations,
+    store,
+    outbox,
+    relay,
+    consumer,
+    beginShutdown() {
+      shuttingDown = true;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { Logger } from '@platform/telemetry';
+import type { OutboxStore } from '../store/OutboxStore.ts';
+import type { OutboxPublisher } from './OutboxPublisher.ts';
+
+export interface OutboxRelayDeps {
+  outbox: OutboxStore;
+  publisher: OutboxPublisher;
+  logger: Logger;
+  /** Epoch ms. */
+  clock: () => number;
+}
+
+export interface OutboxRelayOptions {
+  /** Pause between passes while there is nothing to do. */
+  intervalMs: number;
+  /** Items per pass (one GSI query page). */
+  batchSize: number;
+  /** Retry delays: min(maxMs, baseMs * 2^attempts). */
+  backoff: { baseMs: number; maxMs: number };
+}
+
+export interface RelayPass {
+  due: number;
+  claimed: number;
+  sent: number;
+  failed: number;
+}
+
+export interface OutboxRelay {
+  /** One pass over the due items; what the loop runs, exported for tests and tools. */
+  runOnce(): Promise<RelayPass>;
+  start(): void;
+  /** Stops the loop and waits for the pass in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Sends outbox items the request path could not (SQS failed, or the process died between the
+ * transaction and the send). Every replica runs one; a conditional claim keeps two relays from
+ * sending the same item in the same round. Items are never dropped: a permanently failing SQS shows
+ * up as a growing outbox, logged on each failed pass.
+ */
+export function createOutboxRelay(deps: OutboxRelayDeps, options: OutboxRelayOptions): OutboxRelay {
+  const { outbox, publisher, logger, clock } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+
+  const retryDelay = (attempts: number) =>
+    Math.min(options.backoff.maxMs, options.backoff.baseMs * 2 ** attempts);
+
+  async function runOnce(): Promise<RelayPass> {
+    const now = clock();
+    const due = await outbox.listDue(now, options.batchSize);
+    const pass: RelayPass = { due: due.length, claimed: 0, sent: 0, failed: 0 };
+    for (const item of due) {
+      if (!(await outbox.claim(item, now + retryDelay(item.attempts)))) continue;
+      pass.claimed++;
+      if (await publisher.publish(item)) pass.sent++;
+      else pass.failed++;
+    }
+    if (pass.claimed > 0) logger.info({ outbox: pass }, 'outbox relay pass');
+    return pass;
+  }
+
+  const schedule = (delayMs: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = runOnce()
+        .then((pass) => schedule(pass.due === options.batchSize ? 0 : options.intervalMs))
+        .catch((error: unknown) => {
+          logger.warn({ err: error }, 'outbox relay pass failed; retrying');
+          schedule(options.intervalMs);
+        });
+    }, delayMs);
+    timer.unref();
+  };
+
+  return {
+    runOnce,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(options.intervalMs);
+    },
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,265 @@
+import { bool, intInRange, numberInRange, readConfig, str, url } from '@platform/config';
+import { ConfigError } from '@platform/errors';
+import type { UnknownOutcomePolicy } from './smsSender.ts';
+import { TWILIO_DEFAULT_BASE_URL } from './providers/twilio.ts';
+
+/**
+ * The sms-sender's environment, read once in main.ts. Defaults suit one pod in production; every
+ * bound names its source. Provider-specific variables are checked only for the chosen provider.
+ */
+const spec = {
+  SMS_REQUESTS_QUEUE_URL: url({ desc: 'The sms-requests queue (sms.requested v1)' }),
+  SMS_REQUESTS_DLQ_URL: url({ desc: 'Its dead-letter queue (poison messages go there at once)' }),
+  SMS_MESSAGES_TABLE: str({ desc: 'The send ledger table (partition key invitationId, TTL ttl)' }),
+  INVITE_EVENTS_QUEUE_URL: url({ desc: 'Where sms.status v1 events go (read by invite-api)' }),
+
+  SMS_PROVIDER: str({ choices: ['sns', 'twilio', 'local'], desc: 'No default: production must choose' }),
+  // SNS: both optional, only where the destination country supports them.
+  SMS_SENDER_ID: str({
+    default: '',
+    desc: 'SNS AWS.SNS.SMS.SenderID: 1-11 letters/digits, at least one letter',
+  }),
+  SMS_ORIGINATION_NUMBER: str({ default: '', desc: 'SNS AWS.MM.SMS.OriginationNumber, E.164' }),
+  // Twilio: required when SMS_PROVIDER=twilio.
+  TWILIO_ACCOUNT_SID: str({ default: '' }),
+  TWILIO_AUTH_TOKEN: str({ default: '' }),
+  TWILIO_FROM_NUMBER: str({ default: '', desc: 'E.164 sender; or TWILIO_MESSAGING_SERVICE_SID' }),
+  TWILIO_MESSAGING_SERVICE_SID: str({ default: '' }),
+  TWILIO_API_BASE_URL: url({ default: TWILIO_DEFAULT_BASE_URL }),
+  // Local outbox (the embedded default).
+  OUTBOX_DIR: str({ default: '.data/sms-outbox', desc: 'Directory of outbox.jsonl' }),
+  OUTBOX_PORT: intInRange(0, 65_535)({ default: 8025, desc: 'Outbox page; 0 = any free port' }),
+  OUTBOX_HOST: str({
+    default: '127.0.0.1',
+    desc: 'The page shows full numbers: loopback unless you mean it',
+  }),
+  SMS_LOCAL_FAILURE_RATE: numberInRange(
+    0,
+    1,
+  )({ default: 0, desc: 'Share of local sends failing transiently' }),
+  SMS_LOCAL_MAGIC_NUMBERS: bool({
+    default: true,
+    desc: 'Numbers ending 9990-9994 fail on purpose (see docs)',
+  }),
+  SMS_LOCAL_SLOW_MS: intInRange(0, 600_000)({ default: 3_000, desc: 'Duration of a send to a …9994 number' }),
+
+  // Amazon SNS's default account quota is 20 SMS per second (AWS General Reference, SNS quotas);
+  // with several replicas set this to the account quota divided by the replica count.
+  SMS_RATE_PER_SECOND: numberInRange(0.01, 10_000)({ default: 20 }),
+  SMS_RATE_BURST: intInRange(
+    1,
+    10_000,
+  )({
+    default: 1,
+    desc: 'Token bucket size; 1 = evenly paced, larger lets a burst through at once',
+  }),
+  SMS_MAX_ATTEMPTS: intInRange(
+    1,
+    100,
+  )({ default: 4, desc: 'Provider attempts per invitation before failed' }),
+  SMS_PROVIDER_TIMEOUT_MS: intInRange(100, 120_000)({ default: 10_000, desc: 'Per provider call' }),
+  SMS_UNKNOWN_OUTCOME_POLICY: str({ choices: ['resend', 'give-up'], default: 'resend' }),
+
+  WORKER_CONCURRENCY: intInRange(1, 1000)({ default: 8, desc: 'Messages handled at once by one process' }),
+  // 43200 s = 12 h, the SQS visibility maximum.
+  VISIBILITY_TIMEOUT_SECONDS: intInRange(1, 43_200)({ default: 30 }),
+  HEARTBEAT_INTERVAL_SECONDS: intInRange(1, 43_199)({ default: 10, desc: 'Below the visibility timeout' }),
+  LEASE_DURATION_MS: intInRange(
+    1_000,
+    43_200_000,
+  )({ default: 30_000, desc: 'Send-ledger lease per acquire/renewal' }),
+  MAX_RECEIVE_COUNT: intInRange(
+    0,
+    1000,
+  )({ default: 0, desc: "The queue's maxReceiveCount; 0 = read it from the queue" }),
+  SHUTDOWN_GRACE_MS: intInRange(
+    0,
+    3_600_000,
+  )({ default: 20_000, desc: 'Drain time on SIGTERM (< pod grace period)' }),
+  HEALTH_PORT: intInRange(0, 65_535)({ default: 8082, desc: '/healthz and /readyz; 0 = any free port' }),
+  // SQS limits: 1-10 messages per receive, 0-20 s long poll.
+  RECEIVE_BATCH_SIZE: intInRange(1, 10)({ default: 10 }),
+  RECEIVE_WAIT_SECONDS: intInRange(0, 20)({ default: 20 }),
+  BACKOFF_BASE_SECONDS: intInRange(1, 43_200)({ default: 2 }),
+  BACKOFF_MAX_SECONDS: intInRange(1, 43_200)({ default: 120 }),
+  // 15 days minimum: longer than SQS's 14-day maximum retention, so a message redelivered at any
+  // time still finds its ledger record and is never sent twice.
+  LEDGER_RETENTION_DAYS: intInRange(
+    15,
+    3650,
+  )({ default: 30, desc: 'TTL of finished ledger records (GC only)' }),
+  WORKER_ID: str({ default: '', desc: 'Lease owner prefix; default the host name (the pod name on k8s)' }),
+};
+
+export type SmsProviderConfig =
+  | { name: 'sns'; senderId: string | undefined; originationNumber: string | undefined }
+  | {
+      name: 'twilio';
+      accountSid: string;
+      authToken: string;
+      baseUrl: string;
+      sender: { from: string } | { messagingServiceSid: string };
+    }
+  | {
+      name: 'local';
+      outboxDir: string;
+      outboxPort: number;
+      outboxHost: string;
+      failureRate: number;
+      magicNumbers: boolean;
+      slowMs: number;
+    };
+
+export interface SmsSenderConfig {
+  queueUrl: string;
+  dlqUrl: string;
+  table: string;
+  inviteEventsQueueUrl: string;
+  provider: SmsProviderConfig;
+  rate: { ratePerSecond: number; burst: number };
+  maxAttempts: number;
+  providerTimeoutMs: number;
+  onUnknownOutcome: UnknownOutcomePolicy;
+  concurrency: number;
+  visibilityTimeoutSeconds: number;
+  heartbeatIntervalSeconds: number;
+  leaseDurationMs: number;
+  /** undefined: read from the queue's RedrivePolicy at start-up. */
+  maxReceiveCount: number | undefined;
+  shutdownGraceMs: number;
+  healthPort: number;
+  batchSize: number;
+  waitTimeSeconds: number;
+  backoff: { baseSeconds: number; maxSeconds: number };
+  ledgerRetentionMs: number;
+  workerId: string | undefined;
+}
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+// SNS sender IDs: up to 11 alphanumeric characters, at least one letter, no spaces.
+const SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/;
+// Twilio SIDs: a two-letter prefix and 32 hex digits.
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+
+function providerConfig(
+  c: ReturnType<typeof readConfig<typeof spec>>,
+  problems: string[],
+): SmsProviderConfig {
+  const name = c.SMS_PROVIDER;
+  if (name === 'sns') {
+    if (c.SMS_SENDER_ID !== '' && !SENDER_ID.test(c.SMS_SENDER_ID)) {
+      problems.push(
+        `SMS_SENDER_ID: must be 1-11 letters or digits with at least one letter (received ${JSON.stringify(c.SMS_SENDER_ID)})`,
+      );
+    }
+    if (c.SMS_ORIGINATION_NUMBER !== '' && !E164.test(c.SMS_ORIGINATION_NUMBER)) {
+      problems.push(
+        `SMS_ORIGINATION_NUMBER: must be an E.164 number such as +14155552671 (received ${JSON.stringify(c.SMS_ORIGINATION_NUMBER)})`,
+      );
+    }
+    return {
+      name,
+      senderId: c.SMS_SENDER_ID || undefined,
+      originationNumber: c.SMS_ORIGINATION_NUMBER || undefined,
+    };
+  }
+  if (name === 'twilio') {
+    if (!ACCOUNT_SID.test(c.TWILIO_ACCOUNT_SID)) {
+      // Never echo credentials: only say whether it was set.
+      problems.push(
+        `TWILIO_ACCOUNT_SID: required for SMS_PROVIDER=twilio, "AC" and 32 hex digits (${c.TWILIO_ACCOUNT_SID === '' ? 'not set' : 'malformed'})`,
+      );
+    }
+    if (c.TWILIO_AUTH_TOKEN === '')
+      problems.push('TWILIO_AUTH_TOKEN: required for SMS_PROVIDER=twilio, but it is not set');
+    const from = c.TWILIO_FROM_NUMBER;
+    const service = c.TWILIO_MESSAGING_SERVICE_SID;
+    if ((from === '') === (service === '')) {
+      problems.push(
+        'TWILIO_FROM_NUMBER: set exactly one of TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID for SMS_PROVIDER=twilio',
+      );
+    } else if (from !== '' && !E164.test(from)) {
+      problems.push(`TWILIO_FROM_NUMBER: must be an E.164 number (received ${JSON.stringify(from)})`);
+    } else if (service !== '' && !MESSAGING_SERVICE_SID.test(service)) {
+      problems.push(
+        `TWILIO_MESSAGING_SERVICE_SID: must be "MG" and 32 hex digits (received ${JSON.stringify(service)})`,
+      );
+    }
+    return {
+      name,
+      accountSid: c.TWILIO_ACCOUNT_SID,
+      authToken: c.TWILIO_AUTH_TOKEN,
+      baseUrl: c.TWILIO_API_BASE_URL,
+      sender: from !== '' ? { from } : { messagingServiceSid: service },
+    };
+  }
+  return {
+    name: 'local',
+    outboxDir: c.OUTBOX_DIR,
+    outboxPort: c.OUTBOX_PORT,
+    outboxHost: c.OUTBOX_HOST,
+    failureRate: c.SMS_LOCAL_FAILURE_RATE,
+    magicNumbers: c.SMS_LOCAL_MAGIC_NUMBERS,
+    slowMs: c.SMS_LOCAL_SLOW_MS,
+  };
+}
+
+/** Throws one ConfigError naming every bad variable (main.ts turns it into exit 78). */
+export function readSmsSenderConfig(env: NodeJS.ProcessEnv = process.env): SmsSenderConfig {
+  const c = readConfig(spec, env);
+  const problems: string[] = [];
+  const provider = providerConfig(c, problems);
+  if (c.HEARTBEAT_INTERVAL_SECONDS >= c.VISIBILITY_TIMEOUT_SECONDS) {
+    problems.push(
+      `HEARTBEAT_INTERVAL_SECONDS: must be below VISIBILITY_TIMEOUT_SECONDS (${c.VISIBILITY_TIMEOUT_SECONDS}), or a message reappears between beats (received ${c.HEARTBEAT_INTERVAL_SECONDS})`,
+    );
+  }
+  if (c.LEASE_DURATION_MS <= c.HEARTBEAT_INTERVAL_SECONDS * 1000) {
+    problems.push(
+      `LEASE_DURATION_MS: must exceed HEARTBEAT_INTERVAL_SECONDS x 1000 (${c.HEARTBEAT_INTERVAL_SECONDS * 1000}), or the lease lapses between renewals (received ${c.LEASE_DURATION_MS})`,
+    );
+  }
+  if (c.SMS_PROVIDER_TIMEOUT_MS >= c.LEASE_DURATION_MS) {
+    problems.push(
+      `SMS_PROVIDER_TIMEOUT_MS: must be below LEASE_DURATION_MS (${c.LEASE_DURATION_MS}), so a call ends before its lease can be taken over (received ${c.SMS_PROVIDER_TIMEOUT_MS})`,
+    );
+  }
+  if (c.BACKOFF_BASE_SECONDS > c.BACKOFF_MAX_SECONDS) {
+    problems.push(
+      `BACKOFF_BASE_SECONDS: must not exceed BACKOFF_MAX_SECONDS (${c.BACKOFF_MAX_SECONDS}) (received ${c.BACKOFF_BASE_SECONDS})`,
+    );
+  }
+  if (c.MAX_RECEIVE_COUNT !== 0 && c.SMS_MAX_ATTEMPTS > c.MAX_RECEIVE_COUNT) {
+    problems.push(
+      `SMS_MAX_ATTEMPTS: must not exceed MAX_RECEIVE_COUNT (${c.MAX_RECEIVE_COUNT}); SQS would dead-letter the message before the last attempt (received ${c.SMS_MAX_ATTEMPTS})`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    queueUrl: c.SMS_REQUESTS_QUEUE_URL,
+    dlqUrl: c.SMS_REQUESTS_DLQ_URL,
+    table: c.SMS_MESSAGES_TABLE,
+    inviteEventsQueueUrl: c.INVITE_EVENTS_QUEUE_URL,
+    provider,
+    rate: {
+      ratePerSecond: c.SMS_RATE_PER_SECOND,
+      burst: c.SMS_RATE_BURST,
+    },
+    maxAttempts: c.SMS_MAX_ATTEMPTS,
+    providerTimeoutMs: c.SMS_PROVIDER_TIMEOUT_MS,
+    onUnknownOutcome: c.SMS_UNKNOWN_OUTCOME_POLICY,
+    concurrency: c.WORKER_CONCURRENCY,
+    visibilityTimeoutSeconds: c.VISIBILITY_TIMEOUT_SECONDS,
+    heartbeatIntervalSeconds: c.HEARTBEAT_INTERVAL_SECONDS,
+    leaseDurationMs: c.LEASE_DURATION_MS,
+    maxReceiveCount: c.MAX_RECEIVE_COUNT === 0 ? undefined : c.MAX_RECEIVE_COUNT,
+    shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    healthPort: c.HEALTH_PORT,
+    batchSize: c.RECEIVE_BATCH_SIZE,
+    waitTimeSeconds: c.RECEIVE_WAIT_SECONDS,
+    backoff: { baseSeconds: c.BACKOFF_BASE_SECONDS, maxSeconds: c.BACKOFF_MAX_SECONDS },
+    ledgerRetentionMs: c.LEDGER_RETENTION_DAYS * 24 * 3600 * 1000,
+    workerId: c.WORKER_ID === '' ? undefined : c.WORKER_ID,
+  };
+}

@@ -1,0 +1,36 @@
+// How `npm start` (scripts/start.ts) runs the sms-sender locally: the local outbox provider, its
+// page on a stable port when free, and the page's URL printed once everything is up.
+import { join } from 'node:path';
+import { freePort, isPortFree } from '@platform/aws-resources';
+import type { DevContext, DevService } from '../../../scripts/lib/services.ts';
+
+const PREFERRED_OUTBOX_PORT = 8025;
+let outboxPort: number | undefined;
+let outboxDir: string | undefined;
+
+export const devService: DevService = {
+  replicas: 1,
+
+  async env(ctx: DevContext) {
+    outboxPort =
+      Number(ctx.env.OUTBOX_PORT ?? 0) ||
+      ((await isPortFree(PREFERRED_OUTBOX_PORT)) ? PREFERRED_OUTBOX_PORT : await freePort());
+    outboxDir = ctx.env.OUTBOX_DIR ?? join(ctx.dataDir, 'sms-outbox');
+    // A variable set in the shell wins (e.g. SMS_LOCAL_FAILURE_RATE=0.3 npm start for a demo).
+    return {
+      SMS_PROVIDER: ctx.env.SMS_PROVIDER ?? 'local',
+      OUTBOX_DIR: outboxDir,
+      OUTBOX_PORT: String(outboxPort),
+    };
+  },
+
+  async afterStart(ctx: DevContext) {
+    if (outboxPort === undefined) return;
+    ctx.print(
+      `SMS outbox page: http://127.0.0.1:${outboxPort}/  (JSON: /messages.json; file ${join(outboxDir ?? ctx.dataDir, 'outbox.jsonl')})`,
+    );
+    ctx.print(
+      'Local provider test numbers: …9990 invalid, …9991 opted out, …9992 fails twice then sends, …9993 always throttled, …9994 slow. SMS_LOCAL_FAILURE_RATE=0.3 for random failures.',
+    );
+  },
+};

@@ -1,0 +1,26 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { encodeMessage, type SmsStatus } from '@platform/contracts';
+
+export interface StatusPublisher {
+  /**
+   * Sends one `sms.status` v1 event to the invite-events queue. Called inside the consumer's process
+   * span: `encodeMessage` injects the active trace context, so invite-api continues the same trace.
+   */
+  publish(status: SmsStatus, signal: AbortSignal): Promise<void>;
+}
+
+export function createStatusPublisher(
+  deps: { sqs: Pick<SQSClient, 'send'> },
+  options: { queueUrl: string },
+): StatusPublisher {
+  return {
+    async publish(status, signal) {
+      await deps.sqs.send(
+        new SendMessageCommand({ QueueUrl: options.queueUrl, ...encodeMessage('sms.status', status) }),
+        {
+          abortSignal: signal,
+        },
+      );
+    },
+  };
+}
