@@ -172,6 +172,9 @@ try {
   const readiness: Promise<{ label: string; port: number; ready: boolean }>[] = [];
   const afterStarts: (() => Promise<void>)[] = [];
   const urls: string[] = [];
+  // The API port is chosen up front so every dev hook can print exact URLs.
+  const requestedApiPort = Number(process.env.INVITE_API_PORT ?? (await preferredPort(3000)));
+  const apiPort = requestedApiPort > 0 ? requestedApiPort : await freePort();
   for (const plan of plans) {
     const ctx: DevContext = {
       env: sharedEnv,
@@ -180,6 +183,7 @@ try {
       endpoints: aws.endpoints,
       print: (line) => process.stdout.write(`${color(1, `[${plan.name}:dev]`)} ${line}\n`),
       dataDir,
+      urls: { inviteApi: `http://127.0.0.1:${apiPort}` },
     };
     const devEnv = (await plan.dev?.env?.(ctx)) ?? {};
     for (let replica = 1; replica <= plan.replicas; replica++) {
@@ -192,8 +196,6 @@ try {
       };
       let readyPort = healthPort;
       if (plan.name === 'invite-api') {
-        const requested = Number(process.env.INVITE_API_PORT ?? (await preferredPort(3000)));
-        const apiPort = requested > 0 ? requested : await freePort();
         env.PORT = String(apiPort);
         readyPort = apiPort;
         urls.push(`invite-api: http://127.0.0.1:${apiPort}  (POST /api/invitations)`);

@@ -14,6 +14,8 @@ export interface DevContext {
   print(line: string): void;
   /** The local data directory (S3 objects live under `<dataDir>/s3`). */
   dataDir: string;
+  /** Base URLs of the HTTP services the supervisor started, e.g. `inviteApi: http://127.0.0.1:3000`. */
+  urls: { inviteApi: string };
 }
 
 /** The optional `devService` export of `services/<name>/src/dev.ts`. */

@@ -27,7 +27,7 @@ export const devService: DevService = {
       audience: ctx.env.JWT_AUDIENCE ?? LOCAL_DEV_JWT.audience,
       ttlSeconds: TOKEN_TTL_SECONDS,
     });
-    const api = (await findApiUrl(ctx)) ?? 'http://127.0.0.1:<invite-api port above>';
+    const api = ctx.urls.inviteApi;
     ctx.print(`Token for ${DEMO_USER.sub} ("${DEMO_USER.name}", valid 12 h):`);
     ctx.print(`  export TOKEN=${token}`);
     ctx.print(
@@ -43,24 +43,3 @@ export const devService: DevService = {
     ctx.print(`API docs: ${api}/docs  (OpenAPI: ${api}/openapi.json)`);
   },
 };
-
-/**
- * The supervisor chooses the port (INVITE_API_PORT, else 3000 when free) and does not pass it to
- * dev hooks; probe the candidates and recognise the API by its OpenAPI title.
- */
-async function findApiUrl(ctx: DevContext): Promise<string | undefined> {
-  const candidates = [ctx.env.INVITE_API_PORT, '3000'].filter(
-    (port): port is string => port !== undefined && port !== '',
-  );
-  for (const port of candidates) {
-    const url = `http://127.0.0.1:${port}`;
-    try {
-      const res = await fetch(`${url}/openapi.json`, { signal: AbortSignal.timeout(1000) });
-      const doc = (await res.json()) as { info?: { title?: unknown } };
-      if (doc.info?.title === 'invite-api') return url;
-    } catch {
-      // not this port
-    }
-  }
-  return undefined;
-}
