@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  createLeaseLedger,
+  createReliableConsumer,
+  type ConsumerLogger,
+  type LeaseLedger,
+  type OutcomeEvent,
+  type ReliableConsumer,
+} from '@platform/reliable-consumer';
+import type { Metrics } from '@platform/telemetry';
+import type { ImageWorkerConfig } from './config.ts';
+import { createImageJobHandler, IMAGE_JOB_CONTRACT } from './jobs/handler.ts';
+import { createRenderPool, type RenderPool } from './render/RenderPool.ts';
+
+export interface ImageWorkerDeps {
+  sqs: SQSClient;
+  s3: S3Client;
+  documentClient: DynamoDBDocumentClient;
+  logger: ConsumerLogger;
+  metrics: Metrics;
+  /** Epoch ms; shared by the ledger (lease expiry) and the consumer. Injected by lease-loss tests. */
+  clock?: () => number;
+  /** [0, 1) for backoff jitter. */
+  random?: () => number;
+}
+
+export type ResolvedWorkerConfig = ImageWorkerConfig & { maxReceiveCount: number };
+
+export interface ImageWorker {
+  /** This process's lease owner id. */
+  readonly owner: string;
+  readonly consumer: ReliableConsumer;
+  readonly ledger: LeaseLedger;
+  readonly pool: RenderPool;
+  start(): void;
+  /** Ready while polling: started, not stopping, and the last receive is recent. */
+  isReady(): boolean;
+  /** Stops polling and drains or releases in-flight jobs (the consumer's stop), then the render threads. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** Frees the render threads (after the consumer stopped). */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires one image worker: lease ledger, render pool, job handler and reliable consumer. No client is
+ * created here (main.ts does that), so tests run the same wiring in-process with their own clock.
+ */
+export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerConfig): ImageWorker {
+  const clock = deps.clock ?? Date.now;
+  const owner = `${config.workerId ?? hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const ledger = createLeaseLedger(
+    { ddb: deps.documentClient, clock },
+    {
+      tableName: config.table,
+      keyName: 'jobId',
+      leaseDurationMs: config.leaseDurationMs,
+      retentionMs: config.ledgerRetentionMs,
+      ttlAttribute: 'expiresAt',
+    },
+  );
+  const pool = createRenderPool({ metrics: deps.metrics }, { threads: config.renderThreads });
+  const jobHandler = createImageJobHandler(
+    { ledger, s3: deps.s3, pool, metrics: deps.metrics, clock },
+    {
+      bucket: config.bucket,
+      owner,
+      limits: config.limits,
+      maxReceiveCount: config.maxReceiveCount,
+      faultInjection: config.faultInjection,
+    },
+  );
+
+  // Messages the handler saw; the rest were settled by the consumer itself (contract violations).
+  const reachedHandler = new Set<string>();
+  const onOutcome = (event: OutcomeEvent): void => {
+    const handled = reachedHandler.delete(event.messageId);
+    if (!handled && event.kind === 'dead-letter') {
+      deps.metrics.count('JobsDeadLettered', 1, { Template: 'unknown' });
+    }
+    // One EMF document per settled message: metrics reach CloudWatch with the job, not 10 s later.
+    deps.metrics.flush().catch((error: unknown) => deps.logger.warn({ err: error }, 'metrics flush failed'));
+  };
+
+  const consumer = createReliableConsumer(
+    {
+      sqs: deps.sqs,
+      logger: deps.logger,
+      // No consumer-level metric names: the handler counts every outcome itself, with the Template dimension.
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+    },
+    {
+      queueUrl: config.queueUrl,
+      dlqUrl: config.dlqUrl,
+      name: 'image-worker',
+      contracts: [IMAGE_JOB_CONTRACT],
+      concurrency: config.concurrency,
+      batchSize: config.batchSize,
+      waitTimeSeconds: config.waitTimeSeconds,
+      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+      backoff: config.backoff,
+      shutdownTimeoutMs: config.shutdownGraceMs,
+      handler: async (ctx) => {
+        reachedHandler.add(ctx.message.MessageId ?? '');
+        return jobHandler(ctx);
+      },
+      onOutcome,
+    },
+  );
+
+  // A poll older than the long-poll wait plus a margin means the loop is stuck: not ready.
+  const staleAfterMs = (config.waitTimeSeconds + 30) * 1000;
+  return {
+    owner,
+    consumer,
+    ledger,
+    pool,
+    start: () => consumer.start(),
+    isReady() {
+      if (!consumer.isRunning()) return false;
+      const last = consumer.lastPollAt;
+      return last === undefined || clock() - last < staleAfterMs;
+    },
+    async stop(options) {
+      await consumer.stop(options);
+    },
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,93 @@
+import { createAwsClients } from '@platform/aws-resources';
+import {
+  startRequestCounter,
+  useIsolatedAws,
+  waitFor,
+  waitForItem,
+  waitForQueueEmpty,
+} from '@platform/testkit';
+import test from 'ava';
+import { submitImageJob } from '../../src/jobs/submit.ts';
+import { countedS3, putsOf, startInProcessWorker } from '../helpers/inProcessWorker.ts';
+import { testJob } from '../helpers/jobs.ts';
+
+const completed = (item: Record<string, unknown>) => item.status === 'COMPLETED';
+
+test('the same jobId submitted twice: one render, one upload, both messages acknowledged', async (t) => {
+  const aws = await useIsolatedAws(t);
+  const { counter, clients } = await countedS3(t, aws);
+  const job = testJob();
+  // Both copies are queued before the worker starts, so it may receive them in one batch.
+  await submitImageJob(aws.clients.sqs, aws.urls.imageJobs, job);
+  await submitImageJob(aws.clients.sqs, aws.urls.imageJobs, {
+    ...job,
+    requestedAt: new Date().toISOString(),
+  });
+  const w = startInProcessWorker(t, aws, { clients });
+
+  const item = await waitForItem(
+    aws.clients.documentClient,
+    { table: aws.tables.imageJobs, key: { jobId: job.jobId }, predicate: completed },
+    { timeoutMs: 30_000 },
+  );
+  await waitForQueueEmpty(aws.clients.sqs, aws.urls.imageJobs, { timeoutMs: 20_000 });
+
+  t.is(w.logged('job lease acquired', job.jobId).length, 1, 'rendered once');
+  t.is(putsOf(counter, item.key as string), 1, 'uploaded once');
+  t.is(item.attempts, 1);
+  await waitFor(() => w.counted('DuplicateDeliveries', 'card') === 1, {
+    description: 'DuplicateDeliveries = 1',
+    timeoutMs: 5_000,
+  });
+  t.is(w.counted('JobsSucceeded', 'card'), 1);
+});
+
+test('the same message redelivered (its delete failed): acknowledged as a duplicate without a second render or upload', async (t) => {
+  const aws = await useIsolatedAws(t);
+  const { counter, clients } = await countedS3(t, aws);
+  // SQS through a second counter, whose fault makes the first DeleteMessage fail (a 400 is not
+  // retried by the SDK), exactly as if the worker had died between the ledger write and the delete.
+  const sqsCounter = await startRequestCounter({ target: aws.endpoints.sqs });
+  const sqsClients = createAwsClients({ ...aws.env, AWS_ENDPOINT_URL_SQS: sqsCounter.endpoint });
+  t.teardown(async () => {
+    sqsClients.destroy();
+    await sqsCounter.close();
+  });
+  const failedDelete = sqsCounter.addFault({
+    match: { service: 'sqs', operation: 'DeleteMessage' },
+    status: 400,
+    times: 1,
+  });
+
+  const w = startInProcessWorker(t, aws, { clients: { ...clients, sqs: sqsClients.sqs } });
+  const job = testJob();
+  await submitImageJob(aws.clients.sqs, aws.urls.imageJobs, job);
+
+  const item = await waitForItem(
+    aws.clients.documentClient,
+    { table: aws.tables.imageJobs, key: { jobId: job.jobId }, predicate: completed },
+    { timeoutMs: 30_000 },
+  );
+  await waitFor(() => failedDelete.hits === 1, {
+    description: 'the first delete to fail',
+    timeoutMs: 10_000,
+  });
+  // The visibility timeout (4 s) passes, SQS delivers the same message again, the ledger says COMPLETED.
+  await waitFor(() => w.counted('DuplicateDeliveries', 'card') === 1, {
+    description: 'a duplicate delivery to be acknowledged',
+    timeoutMs: 20_000,
+  });
+  await waitForQueueEmpty(aws.clients.sqs, aws.urls.imageJobs, { timeoutMs: 10_000 });
+
+  // Delivery 1 was acknowledged but its delete failed; delivery 2 was acknowledged and deleted.
+  const acks = w.logs.filter((l) => l.outcome === 'ack' && typeof l.receiveCount === 'number');
+  t.deepEqual(
+    acks.map((l) => [l.receiveCount, l.msg]),
+    [
+      [1, 'settling the message with SQS failed'],
+      [2, 'message settled'],
+    ],
+  );
+  t.is(w.logged('job lease acquired', job.jobId).length, 1, 'rendered once');
+  t.is(putsOf(counter, item.key as string), 1, 'uploaded once');
+});

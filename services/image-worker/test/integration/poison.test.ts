@@ -1,0 +1,96 @@
+import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { ATTRIBUTE_NAMES } from '@platform/contracts';
+import { useIsolatedAws, waitFor, waitForQueueEmpty } from '@platform/testkit';
+import test from 'ava';
+import { submitImageJob } from '../../src/jobs/submit.ts';
+import { startInProcessWorker } from '../helpers/inProcessWorker.ts';
+import { testJob } from '../helpers/jobs.ts';
+
+const envelope = {
+  [ATTRIBUTE_NAMES.contract]: { DataType: 'String', StringValue: 'image.job.requested' },
+  [ATTRIBUTE_NAMES.contractVersion]: { DataType: 'String', StringValue: '1' },
+  [ATTRIBUTE_NAMES.contentType]: { DataType: 'String', StringValue: 'application/json' },
+};
+
+test('poison goes to the DLQ at once with its reason and is never retried', async (t) => {
+  const aws = await useIsolatedAws(t);
+  const w = startInProcessWorker(t, aws);
+  const { sqs } = aws.clients;
+
+  const unknownTemplate = testJob({ template: 'no-such-template' });
+  const oversize = testJob({ width: 8000, height: 8000 }); // within the schema (8192), beyond the worker (4096)
+  const badParams = testJob({ params: { title: 'ok', layout: 'diagonal' } });
+  const schemaInvalid = { ...testJob(), width: 'wide' };
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: aws.urls.imageJobs,
+      MessageBody: '{"jobId": "half',
+      MessageAttributes: envelope,
+    }),
+  );
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: aws.urls.imageJobs,
+      MessageBody: JSON.stringify(schemaInvalid),
+      MessageAttributes: envelope,
+    }),
+  );
+  for (const job of [unknownTemplate, oversize, badParams])
+    await submitImageJob(sqs, aws.urls.imageJobs, job);
+
+  const dead: Message[] = [];
+  await waitFor(
+    async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: aws.urls.imageJobsDlq,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 60,
+        }),
+      );
+      dead.push(...Messages);
+      return dead.length >= 5;
+    },
+    { description: '5 messages in the DLQ', timeoutMs: 30_000 },
+  );
+  await waitForQueueEmpty(sqs, aws.urls.imageJobs, { timeoutMs: 5_000 });
+
+  const reasons = dead.map((m) => m.MessageAttributes?.['dlq-reason']?.StringValue).sort();
+  t.deepEqual(reasons, [
+    'INVALID_JSON',
+    'RENDER_LIMIT_EXCEEDED',
+    'SCHEMA_VIOLATION',
+    'TEMPLATE_PARAMS_INVALID',
+    'TEMPLATE_UNKNOWN',
+  ]);
+  const detailOf = (reason: string) =>
+    dead.find((m) => m.MessageAttributes?.['dlq-reason']?.StringValue === reason)?.MessageAttributes?.[
+      'dlq-detail'
+    ]?.StringValue ?? '';
+  t.regex(detailOf('TEMPLATE_UNKNOWN'), /no-such-template/);
+  t.regex(detailOf('RENDER_LIMIT_EXCEEDED'), /width must be between 16 and 4096, received 8000/);
+  t.regex(detailOf('TEMPLATE_PARAMS_INVALID'), /layout must be one of left, center, split/);
+  t.regex(detailOf('SCHEMA_VIOLATION'), /width/);
+  // The body is kept as sent, so the DLQ entry can be inspected and redriven.
+  t.true(dead.some((m) => m.Body === '{"jobId": "half'));
+
+  // Never retried: every message was settled once, on its first receive, as a dead letter.
+  const settled = await waitFor(
+    () => {
+      const lines = w.logs.filter((l) => l.msg === 'message settled');
+      return lines.length >= 5 ? lines : undefined;
+    },
+    { description: '5 settled messages', timeoutMs: 5_000 },
+  );
+  t.is(settled.length, 5);
+  t.true(settled.every((l) => l.outcome === 'dead-letter' && l.receiveCount === 1));
+  // Poison is rejected before the ledger is touched: nothing to clean up, and a redrive after a fix works.
+  for (const job of [unknownTemplate, oversize, badParams])
+    t.is(await w.worker.ledger.get(job.jobId), undefined);
+  await waitFor(() => w.counted('JobsDeadLettered') === 5, {
+    description: 'JobsDeadLettered = 5',
+    timeoutMs: 5_000,
+  });
+});
