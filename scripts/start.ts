@@ -17,9 +17,8 @@ import {
   isPortFree,
   provision,
   resourceEnv,
-  startEmbeddedAws,
-  type EmbeddedAws,
 } from '@platform/aws-resources';
+import { startEmbeddedAws, type EmbeddedAws } from '@platform/aws-resources/embedded';
 import { spawnBoundChild } from '@platform/testkit';
 import { formatLogLine } from './lib/formatLogLine.ts';
 import { discoverServices, type DevContext, type ServicePlan } from './lib/services.ts';

@@ -4,7 +4,7 @@
  * exits with ava's status. ava's own output passes through untouched (CI parses its summary lines).
  */
 import { spawn } from 'node:child_process';
-import { startEmbeddedAws } from '@platform/aws-resources';
+import { startEmbeddedAws } from '@platform/aws-resources/embedded';
 import { SHARED_AWS_ENV_VAR, serializeSharedAws } from '@platform/testkit';
 
 const aws = await startEmbeddedAws();

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runService, waitFor } from '@platform/testkit';
+import { isProcessAlive, runService, waitFor } from '@platform/testkit';
 import test from 'ava';
 
 function childrenOf(pid: number): number[] {
@@ -14,15 +14,6 @@ function childrenOf(pid: number): number[] {
       .filter((n) => n > 0);
   } catch {
     return []; // ps exits 1 when there are none
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -48,7 +39,7 @@ test('npm start prints its summary, and Ctrl-C exits 0 leaving no process behind
   const exit = await start.kill('SIGINT');
   t.deepEqual(exit, { code: 0, signal: null });
   t.true(start.logs().some((l) => l.text.includes('[platform] stopped.')));
-  await waitFor(() => descendants.every((pid) => !alive(pid)), {
+  await waitFor(() => descendants.every((pid) => !isProcessAlive(pid)), {
     description: `no child of npm start alive (pids ${descendants.join(', ')})`,
     timeoutMs: 5_000,
   });

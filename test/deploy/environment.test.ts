@@ -13,26 +13,10 @@ import {
   SERVICES,
   findAll,
   findOne,
-  renderOverlay,
-  type K8sObject,
-  type OverlayName,
+  renderedOverlay,
   type ServiceName,
 } from './lib/manifests.ts';
-import { containerEnv, mainContainer } from './lib/workloads.ts';
-
-const rendered = new Map<OverlayName, Promise<K8sObject[]>>();
-function render(overlay: OverlayName): Promise<K8sObject[]> {
-  let promise = rendered.get(overlay);
-  if (promise === undefined) {
-    promise = renderOverlay(overlay);
-    rendered.set(overlay, promise);
-  }
-  return promise;
-}
-
-function serviceEnv(objects: K8sObject[], service: ServiceName): Record<string, string> {
-  return containerEnv(objects, mainContainer(as.deployment(findOne(objects, 'Deployment', service))));
-}
+import { deploymentEnv, mainContainer } from './lib/workloads.ts';
 
 type ConfigReader = (env: NodeJS.ProcessEnv) => unknown;
 
@@ -89,19 +73,19 @@ const QUEUE_URL = /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com\/(\d{12})\/([\w-
 for (const overlay of OVERLAYS) {
   for (const service of SERVICES) {
     test(`${overlay}: ${service} accepts its rendered environment (its own config reader and telemetry's)`, async (t) => {
-      const objects = await render(overlay);
-      const env = serviceEnv(objects, service);
+      const objects = await renderedOverlay(overlay);
+      const env = deploymentEnv(objects, service);
       t.deepEqual(problemsOf(await configReader(service), env), []);
       t.deepEqual(problemsOf(await telemetryConfigReader(), env), []);
     });
   }
 
   test(`${overlay}: queue URLs, tables and bucket are this environment's resources from the definition`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     const accounts = new Set<string>();
     let checked = 0;
     for (const service of SERVICES) {
-      const env = serviceEnv(objects, service);
+      const env = deploymentEnv(objects, service);
       t.is(env.ENV_NAME, overlay);
       const definition = defineResources({ envName: env.ENV_NAME ?? '' });
       for (const [variable, value] of Object.entries(env)) {
@@ -128,8 +112,8 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: IRSA roles, image registry and queues live in the same account and region`, async (t) => {
-    const objects = await render(overlay);
-    const env = serviceEnv(objects, 'image-worker');
+    const objects = await renderedOverlay(overlay);
+    const env = deploymentEnv(objects, 'image-worker');
     const account = QUEUE_URL.exec(env.IMAGE_JOBS_QUEUE_URL ?? '')?.[2];
     t.truthy(account);
     for (const serviceAccount of findAll(objects, 'ServiceAccount').map(as.serviceAccount)) {

@@ -24,12 +24,11 @@ import {
   REPO_ROOT,
   SERVICES,
   findAll,
-  findOne,
-  renderOverlay,
+  renderedOverlay,
   type K8sObject,
   type ServiceName,
 } from './lib/manifests.ts';
-import { containerEnv, mainContainer } from './lib/workloads.ts';
+import { deploymentEnv } from './lib/workloads.ts';
 
 /** Loaded before every service's entry by the image (Dockerfile ENTRYPOINT). */
 const PRELOADS = ['@platform/telemetry/register'];
@@ -47,16 +46,6 @@ function scan(service: ServiceName): ServiceScan {
     scans.set(service, result);
   }
   return result;
-}
-
-let devObjects: Promise<K8sObject[]> | undefined;
-function dev(): Promise<K8sObject[]> {
-  devObjects ??= renderOverlay('dev');
-  return devObjects;
-}
-
-function devEnv(objects: K8sObject[], service: ServiceName): Record<string, string> {
-  return containerEnv(objects, mainContainer(as.deployment(findOne(objects, 'Deployment', service))));
 }
 
 function queueArn(url: string): string {
@@ -127,8 +116,8 @@ for (const service of SERVICES) {
   });
 
   test(`${service}: iam/${service}.policy.json grants exactly the actions the code sends (+ KEDA's)`, async (t) => {
-    const objects = await dev();
-    const env = devEnv(objects, service);
+    const objects = await renderedOverlay('dev');
+    const env = deploymentEnv(objects, service);
     const policy = renderPolicy(service, placeholderValues(env));
     const expected = new Set([...scan(service).actions.keys(), ...kedaActions(objects, service).keys()]);
     const granted = actionsOf(policy);
@@ -141,8 +130,8 @@ for (const service of SERVICES) {
   });
 
   test(`${service}: every statement is scoped to the service's own resources`, async (t) => {
-    const objects = await dev();
-    const env = devEnv(objects, service);
+    const objects = await renderedOverlay('dev');
+    const env = deploymentEnv(objects, service);
     const policy: PolicyDocument = renderPolicy(service, placeholderValues(env));
     const allowed = configuredResources(env, service);
     t.is(policy.Version, '2012-10-17');
@@ -198,8 +187,8 @@ for (const service of SERVICES) {
   });
 
   test(`${service}: DynamoDB queries are granted on the indexes they read (and on tables only when needed)`, async (t) => {
-    const objects = await dev();
-    const env = devEnv(objects, service);
+    const objects = await renderedOverlay('dev');
+    const env = deploymentEnv(objects, service);
     const policy = renderPolicy(service, placeholderValues(env));
     const queryResources = policy.Statement.filter((s) => list(s.Action).includes('dynamodb:Query')).flatMap(
       (s) => list(s.Resource),
@@ -220,8 +209,8 @@ for (const service of SERVICES) {
   });
 
   test(`${service}: KEDA's queue-depth read is granted on the queue the ScaledObject watches`, async (t) => {
-    const objects = await dev();
-    const env = devEnv(objects, service);
+    const objects = await renderedOverlay('dev');
+    const env = deploymentEnv(objects, service);
     const policy = renderPolicy(service, placeholderValues(env));
     const needs = kedaActions(objects, service);
     for (const [action, resources] of needs) {

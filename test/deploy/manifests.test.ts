@@ -10,22 +10,12 @@ import {
   WORKERS,
   findAll,
   findOne,
-  renderOverlay,
+  renderedOverlay,
   selects,
   type K8sObject,
   type OverlayName,
 } from './lib/manifests.ts';
 import { containerEnv, cpuCores, mainContainer, memoryBytes, podContainers } from './lib/workloads.ts';
-
-const rendered = new Map<OverlayName, Promise<K8sObject[]>>();
-function render(overlay: OverlayName): Promise<K8sObject[]> {
-  let promise = rendered.get(overlay);
-  if (promise === undefined) {
-    promise = renderOverlay(overlay);
-    rendered.set(overlay, promise);
-  }
-  return promise;
-}
 
 const NAMESPACES: Record<OverlayName, string> = { dev: 'event-platform-dev', prod: 'event-platform' };
 const COMMON_LABELS = {
@@ -55,7 +45,7 @@ function deploymentName(deployment: IDeployment): string {
 
 for (const overlay of OVERLAYS) {
   test(`${overlay}: renders and every object matches its Kubernetes or KEDA schema`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     t.true(objects.length > 0);
     const invalid: string[] = [];
     for (const object of objects) {
@@ -69,7 +59,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: no placeholder from the base survives the overlay`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     const leftovers = objects.flatMap((object) => {
       const text = JSON.stringify(object);
       return PLACEHOLDER.test(text)
@@ -80,7 +70,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: one namespace, enforcing the restricted Pod Security Standard`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     const namespace = as.namespace(findOne(objects, 'Namespace', NAMESPACES[overlay]));
     t.is(namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
     for (const object of objects.filter((o) => o.kind !== 'Namespace')) {
@@ -89,7 +79,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: environment labels on every object and pod template, never in selectors`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     const expected = { ...COMMON_LABELS, [ENVIRONMENT_LABEL]: overlay };
     for (const object of objects) {
       t.like(object.metadata.labels ?? {}, expected, `${object.kind}/${object.metadata.name}`);
@@ -102,7 +92,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: each service has its Deployment, ServiceAccount, PodDisruptionBudget and NetworkPolicy`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const service of SERVICES) {
       for (const kind of PER_SERVICE_KINDS)
         t.notThrows(() => findOne(objects, kind, service), `${kind} ${service}`);
@@ -111,7 +101,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: pods run as a numeric non-root user with a locked-down container`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const deployment of deploymentsOf(objects)) {
       const name = deploymentName(deployment);
       const pod = deployment.spec?.template.spec;
@@ -141,7 +131,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: every container has CPU and memory requests and limits, requests within limits`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const deployment of deploymentsOf(objects)) {
       for (const container of podContainers(deployment)) {
         const where = `${deploymentName(deployment)}/${container.name}`;
@@ -164,7 +154,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: startup, liveness and readiness probes hit /healthz and /readyz on the service's health port`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const deployment of deploymentsOf(objects)) {
       const container = mainContainer(deployment);
       const env = containerEnv(objects, container);
@@ -191,7 +181,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: terminationGracePeriodSeconds outlasts the drain (SHUTDOWN_GRACE_MS / SHUTDOWN_TIMEOUT_MS + preStop)`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const deployment of deploymentsOf(objects)) {
       const container = mainContainer(deployment);
       const env = containerEnv(objects, container);
@@ -209,7 +199,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: telemetry environment (service name, OTLP endpoint, downward API)`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const deployment of deploymentsOf(objects)) {
       const container = mainContainer(deployment);
       const where = deploymentName(deployment);
@@ -233,7 +223,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: images are pinned (never latest), prod to a release tag or digest`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const deployment of deploymentsOf(objects)) {
       for (const container of podContainers(deployment)) {
         const image = container.image ?? '';
@@ -250,7 +240,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: replicas configured, prod runs at least two of everything`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const deployment of deploymentsOf(objects)) {
       const replicas = deployment.spec?.replicas;
       t.true(Number.isInteger(replicas), `${deploymentName(deployment)}: replicas set`);
@@ -259,7 +249,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: spread over zones and nodes`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const deployment of deploymentsOf(objects)) {
       const pod = deployment.spec?.template;
       const constraints = pod?.spec?.topologySpreadConstraints ?? [];
@@ -275,7 +265,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: ServiceAccounts carry an IRSA role ARN of this environment`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     for (const deployment of deploymentsOf(objects)) {
       const accountName = deployment.spec?.template.spec?.serviceAccountName ?? '';
       t.is(accountName, deploymentName(deployment));
@@ -288,7 +278,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: one PodDisruptionBudget per Deployment that selects exactly its pods`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     const budgets = findAll(objects, 'PodDisruptionBudget').map(as.pdb);
     for (const deployment of deploymentsOf(objects)) {
       const labels = deployment.spec?.template.metadata?.labels;
@@ -302,7 +292,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: NetworkPolicies: workers accept no connections, invite-api only on its port; egress to DNS, HTTPS, OTLP`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     const policies = findAll(objects, 'NetworkPolicy').map(as.networkPolicy);
     for (const deployment of deploymentsOf(objects)) {
       const name = deploymentName(deployment);
@@ -331,7 +321,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: invite-api is reachable through a Service and an Ingress on its named port`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     const deployment = as.deployment(findOne(objects, 'Deployment', 'invite-api'));
     const service = as.service(findOne(objects, 'Service', 'invite-api'));
     t.true(selects(service.spec?.selector, deployment.spec?.template.metadata?.labels));
@@ -356,7 +346,7 @@ for (const overlay of OVERLAYS) {
   });
 
   test(`${overlay}: secrets are only referenced (optional envFrom), never rendered`, async (t) => {
-    const objects = await render(overlay);
+    const objects = await renderedOverlay(overlay);
     t.deepEqual(findAll(objects, 'Secret'), []);
     for (const deployment of deploymentsOf(objects)) {
       const container: IContainer = mainContainer(deployment);

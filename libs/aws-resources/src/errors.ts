@@ -9,11 +9,6 @@ export class ProvisionError extends Error {
   }
 }
 
-/** The embedded emulators could not start (Java missing, a port taken, DynamoDB Local exited). */
-export class EmbeddedAwsError extends Error {
-  override readonly name = 'EmbeddedAwsError';
-}
-
 /** An SDK error's name, HTTP status, without casting through `any`. */
 export function awsErrorInfo(err: unknown): { name: string; status: number | undefined } {
   if (typeof err !== 'object' || err === null) return { name: String(err), status: undefined };

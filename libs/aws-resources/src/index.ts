@@ -1,3 +1,6 @@
+// The production entry: resource definitions, provisioning and clients. It must never import the
+// emulators (fauxqs, DynamoDB Local): they are devDependencies, absent from service images, and live
+// behind '@platform/aws-resources/embedded' (test/entries.test.ts checks the module graph).
 export {
   defineResources,
   InvalidResourceDefinition,
@@ -24,13 +27,5 @@ export type { ProvisionedQueue } from './provisionQueues.ts';
 export type { ProvisionedTable } from './provisionTables.ts';
 export { formatReport, type ProvisionAction, type ResourceReport } from './report.ts';
 export { resourceEnv } from './resourceEnv.ts';
-export {
-  startEmbeddedAws,
-  embeddedAwsEnv,
-  objectPathOnDisk,
-  type EmbeddedAws,
-  type EmbeddedAwsEndpoints,
-  type EmbeddedAwsOptions,
-} from './embedded.ts';
 export { freePort, isPortFree } from './ports.ts';
-export { ProvisionError, EmbeddedAwsError } from './errors.ts';
+export { ProvisionError } from './errors.ts';

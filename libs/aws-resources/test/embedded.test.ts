@@ -4,17 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { isProcessAlive } from '@platform/testkit';
 import test from 'ava';
-import { createAwsClients, objectPathOnDisk, startEmbeddedAws } from '../src/index.ts';
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { createAwsClients } from '@platform/aws-resources';
+import { objectPathOnDisk, startEmbeddedAws } from '@platform/aws-resources/embedded';
 
 // One test on purpose: it starts its own DynamoDB Local (a JVM, seconds of CPU) to prove start and stop.
 test('starts both emulators, keeps S3 objects on disk, and stops leaving no java process', async (t) => {
@@ -38,6 +31,6 @@ test('starts both emulators, keeps S3 objects on disk, and stops leaving no java
   if (pid === undefined) return t.fail('DynamoDB Local has no pid');
   t.regex(execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }), /DynamoDBLocal\.jar/);
   await aws.stop();
-  t.false(processAlive(pid), 'the JVM is gone after stop()');
+  t.false(isProcessAlive(pid), 'the JVM is gone after stop()');
   await t.throwsAsync(clients.dynamodb.send(new ListTablesCommand({})));
 });

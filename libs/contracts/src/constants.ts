@@ -9,7 +9,17 @@ export const ATTRIBUTE_NAMES = {
   contentType: 'content-type',
   dlqReason: 'dlq-reason',
   dlqDetail: 'dlq-detail',
+  dlqSourceQueue: 'dlq-source-queue',
+  dlqFailedAt: 'dlq-failed-at',
 } as const;
+
+/** The attributes a dead-lettering adds; an original carrying them (a redriven message) has stale ones. */
+export const DEAD_LETTER_ATTRIBUTE_NAMES = [
+  ATTRIBUTE_NAMES.dlqReason,
+  ATTRIBUTE_NAMES.dlqDetail,
+  ATTRIBUTE_NAMES.dlqSourceQueue,
+  ATTRIBUTE_NAMES.dlqFailedAt,
+] as const;
 
 /** The attributes `encodeMessage` itself sets (trace context comes on top). */
 export const ENVELOPE_ATTRIBUTE_NAMES = [

@@ -1,5 +1,6 @@
 export {
   ATTRIBUTE_NAMES,
+  DEAD_LETTER_ATTRIBUTE_NAMES,
   ENVELOPE_ATTRIBUTE_NAMES,
   TRACE_ATTRIBUTE_NAMES,
   JSON_CONTENT_TYPE,
@@ -49,5 +50,5 @@ export type { EncodeOptions, EncodedMessage } from './encode.ts';
 export { decodeMessage } from './decode.ts';
 export type { DecodedMessage, DecodedMessageOf } from './decode.ts';
 export { deadLetterAttributes, deadLetterReasonOf } from './deadLetter.ts';
-export type { DeadLetterReason } from './deadLetter.ts';
+export type { DeadLetterProvenance, DeadLetterReason } from './deadLetter.ts';
 export { sqsMessageSizeBytes } from './size.ts';

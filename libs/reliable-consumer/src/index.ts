@@ -32,3 +32,13 @@ export { putObjectOnce } from './s3/putObjectOnce.ts';
 export type { PutObjectOnceInput, PutObjectOnceOptions, PutObjectOnceResult } from './s3/putObjectOnce.ts';
 export { HandlerAbortedError, InvalidOptionsError, LeaseLostError, ObjectConflictError } from './errors.ts';
 export type { LeaseLostReason } from './errors.ts';
+export { startHealthServer } from './health/startHealthServer.ts';
+export type { HealthChecks, HealthServer } from './health/startHealthServer.ts';
+export { readMaxReceiveCount } from './config/queueSettings.ts';
+export { consumerConfigSpec, consumerOptionsFrom, readConsumerConfig } from './config/consumerConfig.ts';
+export type {
+  ConsumerConfig,
+  ConsumerConfigDefaults,
+  ConsumerConfigValues,
+  ConsumerTimingOptions,
+} from './config/consumerConfig.ts';

@@ -3,6 +3,7 @@ import { SendMessageCommand, type SendMessageCommandInput } from '@aws-sdk/clien
 import { createAwsClients } from '@platform/aws-resources';
 import { encodeMessage } from '@platform/contracts';
 import { PermanentError, TransientError } from '@platform/errors';
+import { createLogger } from '@platform/telemetry';
 import { queueCounts, waitFor, waitForMessageCount, waitForQueueEmpty } from '@platform/testkit';
 import test from 'ava';
 import { HandlerAbortedError, LeaseLostError, type HandlerContext } from '../src/index.ts';
@@ -28,6 +29,37 @@ test('happy path: the handler gets the decoded payload, ack deletes the message'
   t.false(ctx.signal.aborted);
   t.true(ctx.span.spanContext().spanId.length > 0);
   await waitForQueueEmpty(aws.clients.sqs, aws.urls.imageJobs);
+});
+
+test("logBindings: the domain ids are on the lib's own lines and on the handler's", async (t) => {
+  const aws = await useQueues(t);
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger({
+    service: 'reliable-consumer-test',
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  const jobId = randomUUID();
+  const messageId = await sendJob(aws.clients.sqs, aws.urls.imageJobs, jobId);
+  const { outcomes } = startConsumer(
+    t,
+    aws,
+    {
+      logBindings: ({ payload }) => ({ jobId: payload.jobId, template: payload.template }),
+      handler: async (ctx) => {
+        ctx.log.info({}, 'handler line');
+        return { kind: 'ack' };
+      },
+    },
+    { logger },
+  );
+  await waitFor(() => outcomes.length === 1, { description: 'one outcome' });
+  const settled = lines.find((line) => line.msg === 'message settled');
+  t.like(settled, { messageId, jobId, template: jobPayload().template, outcome: 'ack' });
+  t.like(
+    lines.find((line) => line.msg === 'handler line'),
+    { messageId, jobId },
+  );
 });
 
 test('transient errors back off with growing visibility, then SQS redrive moves the message to the DLQ', async (t) => {

@@ -120,3 +120,27 @@ test('409 past the retry budget is thrown', async (t) => {
   );
   t.is(counter.count({ service: 's3', method: 'PUT', key: Key }), 2);
 });
+
+test('headFirst: an object already there is compared without re-sending the bytes; a missing one is uploaded', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const input = (Key: string, text: string) => ({
+    Bucket: aws.bucket,
+    Key,
+    Body: body(text),
+    ContentType: 'image/png',
+  });
+  const missing = `generated/${randomUUID()}.png`;
+  t.is((await putObjectOnce(s3, input(missing, 'first'), { headFirst: true })).kind, 'uploaded');
+
+  const same = `generated/${randomUUID()}.png`;
+  await putObjectOnce(s3, input(same, 'pixels'));
+  const again = await putObjectOnce(s3, input(same, 'pixels'), { headFirst: true });
+  t.is(again.kind, 'already-present');
+  t.is(counter.count({ service: 's3', method: 'PUT', key: same }), 1, 'no second PUT');
+
+  const error = await t.throwsAsync(putObjectOnce(s3, input(same, 'other pixels'), { headFirst: true }), {
+    instanceOf: ObjectConflictError,
+  });
+  t.is(error.storedSha256, createHash('sha256').update('pixels').digest('hex'));
+  t.is(counter.count({ service: 's3', method: 'PUT', key: same }), 1, 'a conflict is never overwritten');
+});

@@ -1,6 +1,6 @@
 import { PermanentError } from '@platform/errors';
 import test from 'ava';
-import { deadLetterAttributes } from '../src/consumer/dlq.ts';
+import { deadLetterCopyAttributes } from '../src/consumer/dlq.ts';
 import { resolveOptions } from '../src/consumer/validateOptions.ts';
 import { backoffDelaySeconds, InvalidOptionsError, type ReliableConsumerOptions } from '../src/index.ts';
 
@@ -32,7 +32,7 @@ const why = {
 };
 
 test('DLQ attributes: reason attributes added, envelope and trace kept', (t) => {
-  const attributes = deadLetterAttributes(
+  const attributes = deadLetterCopyAttributes(
     {
       contract: str('image.job.requested'),
       'contract-version': str('1'),
@@ -60,7 +60,7 @@ test('DLQ attributes: never more than 10 (SQS limit); dropped names are listed i
     ['x-extra-1', str('1')],
     ['x-extra-2', str('2')],
   ]);
-  const attributes = deadLetterAttributes(original, why);
+  const attributes = deadLetterCopyAttributes(original, why);
   t.is(Object.keys(attributes).length, 10);
   t.truthy(attributes.contract);
   t.truthy(attributes.traceparent);
@@ -70,9 +70,9 @@ test('DLQ attributes: never more than 10 (SQS limit); dropped names are listed i
 });
 
 test('DLQ attributes: an empty detail is sent as "-" (SQS rejects empty values) and long ones are cut', (t) => {
-  t.is(deadLetterAttributes({}, { ...why, detail: '' })['dlq-detail']?.StringValue, '-');
+  t.is(deadLetterCopyAttributes({}, { ...why, detail: '' })['dlq-detail']?.StringValue, '-');
   t.is(
-    deadLetterAttributes({}, { ...why, detail: 'x'.repeat(5000) })['dlq-detail']?.StringValue?.length,
+    deadLetterCopyAttributes({}, { ...why, detail: 'x'.repeat(5000) })['dlq-detail']?.StringValue?.length,
     1024,
   );
 });

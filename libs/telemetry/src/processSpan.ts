@@ -88,19 +88,25 @@ export async function withProcessSpan<T>(
     `${queueName} process`,
     { kind: SpanKind.CONSUMER, attributes, links },
     producerContext,
-    async (span) => {
-      try {
-        return await fn(span);
-      } catch (error) {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => runInSpan(span, fn),
   );
+}
+
+/**
+ * Runs `fn` with `span`, then ends it; a throw is recorded on the span (exception event, ERROR
+ * status) and rethrown. The body of every `startActiveSpan` callback that only wraps work.
+ */
+export async function runInSpan<T>(span: Span, fn: (span: Span) => T | Promise<T>): Promise<T> {
+  try {
+    return await fn(span);
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: error instanceof Error ? error.message : String(error),
+    });
+    throw error;
+  } finally {
+    span.end();
+  }
 }

@@ -30,4 +30,5 @@ export {
 } from './requestCounter.ts';
 export { sharedAws, serializeSharedAws, SHARED_AWS_ENV_VAR, type SharedAws } from './sharedAws.ts';
 export { spawnBoundChild } from './childProcess.ts';
+export { isProcessAlive } from './processes.ts';
 export { freePort } from '@platform/aws-resources';

@@ -13,12 +13,12 @@ import {
   provision,
   resourceEnv,
   type AwsClients,
-  type EmbeddedAwsEndpoints,
   type ProvisionedResources,
   type QueueKey,
   type QueueSettings,
   type ResourceDefinition,
 } from '@platform/aws-resources';
+import type { EmbeddedAwsEndpoints } from '@platform/aws-resources/embedded';
 import type { ExecutionContext } from 'ava';
 import { sharedAws } from './sharedAws.ts';
 

@@ -1,4 +1,4 @@
-import { startEmbeddedAws, type EmbeddedAwsEndpoints } from '@platform/aws-resources';
+import type { EmbeddedAwsEndpoints } from '@platform/aws-resources/embedded';
 
 /** The env var through which `npm test` (scripts/test.ts) hands its emulators to every ava worker. */
 export const SHARED_AWS_ENV_VAR = 'PLATFORM_TEST_AWS';
@@ -28,8 +28,10 @@ async function resolveSharedAws(): Promise<SharedAws> {
   const fromRunner = process.env[SHARED_AWS_ENV_VAR];
   if (fromRunner !== undefined && fromRunner !== '') return parseSharedAws(fromRunner);
   // Imported here, not at the top: importing 'ava' outside the ava CLI throws, and scripts such as
-  // scripts/test.ts and benchmarks import the testkit too.
+  // scripts/test.ts and benchmarks import the testkit too. The emulators likewise: under `npm test` no
+  // worker starts them, so none loads them.
   const { registerCompletionHandler } = await import('ava');
+  const { startEmbeddedAws } = await import('@platform/aws-resources/embedded');
   const aws = await startEmbeddedAws();
   // The emulators keep the event loop alive, so the worker would never exit on its own: when ava is done
   // with this worker, stop them and exit (ava expects it then; the exit code is ava's own).

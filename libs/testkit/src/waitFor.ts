@@ -38,10 +38,14 @@ export class WaitTimeoutError extends Error {
  * Polls `probe` until it returns a truthy value (returned) or stops throwing, with a deadline. This is
  * how tests wait for asynchronous effects (a message consumed, an item in a state): never sleep.
  * A probe that throws counts as "not yet"; the last error or value is reported at the deadline.
+ *
+ * The default deadline is generous (30 s): it only bounds how long a broken test takes to fail, while a
+ * passing test returns as soon as the state is observed. Two cores shared with emulators and worker
+ * processes can stretch a one-second effect to ten.
  */
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
-  { description, timeoutMs = 10_000, intervalMs = 50 }: WaitForOptions,
+  { description, timeoutMs = 30_000, intervalMs = 50 }: WaitForOptions,
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let attempts = 0;

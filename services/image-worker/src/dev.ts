@@ -2,7 +2,7 @@
 // processes, then a small demo batch whose images are printed, in S3 and on disk, once rendered.
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { objectPathOnDisk } from '@platform/aws-resources';
+import { objectPathOnDisk } from '@platform/aws-resources/embedded';
 import { createLeaseLedger } from '@platform/reliable-consumer';
 import type { DevContext, DevService } from '../../../scripts/lib/services.ts';
 import { DEMO_TEMPLATES, demoJob } from './demo.ts';

@@ -9,12 +9,10 @@
  */
 import { createAwsClients } from '@platform/aws-resources';
 import { exitOnConfigError } from '@platform/config';
-import { installSignalHandlers } from '@platform/reliable-consumer';
+import { installSignalHandlers, readMaxReceiveCount, startHealthServer } from '@platform/reliable-consumer';
 import { createLogger, createMetrics, readTelemetryConfig, shutdownTelemetry } from '@platform/telemetry';
 import { pino } from 'pino';
 import { readImageWorkerConfig, type ImageWorkerConfig } from './config.ts';
-import { startHealthServer } from './health.ts';
-import { readMaxReceiveCount } from './queueSettings.ts';
 import { createImageWorker } from './worker.ts';
 
 const SERVICE = 'image-worker';

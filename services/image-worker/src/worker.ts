@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  consumerOptionsFrom,
   createLeaseLedger,
   createReliableConsumer,
   type ConsumerLogger,
@@ -98,13 +99,9 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
       dlqUrl: config.dlqUrl,
       name: 'image-worker',
       contracts: [IMAGE_JOB_CONTRACT],
-      concurrency: config.concurrency,
-      batchSize: config.batchSize,
-      waitTimeSeconds: config.waitTimeSeconds,
-      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
-      heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
-      backoff: config.backoff,
-      shutdownTimeoutMs: config.shutdownGraceMs,
+      ...consumerOptionsFrom(config),
+      // On the consumer's per-message logger, so its own lines (heartbeats, `message settled`) carry them too.
+      logBindings: ({ payload }) => ({ jobId: payload.jobId, template: payload.template }),
       handler: async (ctx) => {
         reachedHandler.add(ctx.message.MessageId ?? '');
         return jobHandler(ctx);

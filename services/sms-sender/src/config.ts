@@ -1,5 +1,6 @@
 import { bool, intInRange, numberInRange, readConfig, str, url } from '@platform/config';
 import { ConfigError } from '@platform/errors';
+import { consumerConfigSpec, readConsumerConfig, type ConsumerConfig } from '@platform/reliable-consumer';
 import type { UnknownOutcomePolicy } from './smsSender.ts';
 import { TWILIO_DEFAULT_BASE_URL } from './providers/twilio.ts';
 
@@ -60,35 +61,20 @@ const spec = {
   SMS_PROVIDER_TIMEOUT_MS: intInRange(100, 120_000)({ default: 10_000, desc: 'Per provider call' }),
   SMS_UNKNOWN_OUTCOME_POLICY: str({ choices: ['resend', 'give-up'], default: 'resend' }),
 
-  WORKER_CONCURRENCY: intInRange(1, 1000)({ default: 8, desc: 'Messages handled at once by one process' }),
-  // 43200 s = 12 h, the SQS visibility maximum.
-  VISIBILITY_TIMEOUT_SECONDS: intInRange(1, 43_200)({ default: 30 }),
-  HEARTBEAT_INTERVAL_SECONDS: intInRange(1, 43_199)({ default: 10, desc: 'Below the visibility timeout' }),
-  LEASE_DURATION_MS: intInRange(
-    1_000,
-    43_200_000,
-  )({ default: 30_000, desc: 'Send-ledger lease per acquire/renewal' }),
-  MAX_RECEIVE_COUNT: intInRange(
-    0,
-    1000,
-  )({ default: 0, desc: "The queue's maxReceiveCount; 0 = read it from the queue" }),
-  SHUTDOWN_GRACE_MS: intInRange(
-    0,
-    3_600_000,
-  )({ default: 20_000, desc: 'Drain time on SIGTERM (< pod grace period)' }),
-  HEALTH_PORT: intInRange(0, 65_535)({ default: 8082, desc: '/healthz and /readyz; 0 = any free port' }),
-  // SQS limits: 1-10 messages per receive, 0-20 s long poll.
-  RECEIVE_BATCH_SIZE: intInRange(1, 10)({ default: 10 }),
-  RECEIVE_WAIT_SECONDS: intInRange(0, 20)({ default: 20 }),
-  BACKOFF_BASE_SECONDS: intInRange(1, 43_200)({ default: 2 }),
-  BACKOFF_MAX_SECONDS: intInRange(1, 43_200)({ default: 120 }),
-  // 15 days minimum: longer than SQS's 14-day maximum retention, so a message redelivered at any
-  // time still finds its ledger record and is never sent twice.
-  LEDGER_RETENTION_DAYS: intInRange(
-    15,
-    3650,
-  )({ default: 30, desc: 'TTL of finished ledger records (GC only)' }),
-  WORKER_ID: str({ default: '', desc: 'Lease owner prefix; default the host name (the pod name on k8s)' }),
+  ...consumerConfigSpec({
+    concurrency: 8,
+    visibilityTimeoutSeconds: 30,
+    heartbeatIntervalSeconds: 10,
+    leaseDurationMs: 30_000,
+    shutdownGraceMs: 20_000,
+    healthPort: 8082,
+    backoffBaseSeconds: 2,
+    backoffMaxSeconds: 120,
+    ledgerRetentionDays: 30,
+    // Longer than SQS's 14-day maximum retention, so a message redelivered at any time still finds
+    // its ledger record and is never sent twice.
+    minLedgerRetentionDays: 15,
+  }),
 };
 
 export type SmsProviderConfig =
@@ -110,7 +96,7 @@ export type SmsProviderConfig =
       slowMs: number;
     };
 
-export interface SmsSenderConfig {
+export interface SmsSenderConfig extends ConsumerConfig {
   queueUrl: string;
   dlqUrl: string;
   table: string;
@@ -120,19 +106,6 @@ export interface SmsSenderConfig {
   maxAttempts: number;
   providerTimeoutMs: number;
   onUnknownOutcome: UnknownOutcomePolicy;
-  concurrency: number;
-  visibilityTimeoutSeconds: number;
-  heartbeatIntervalSeconds: number;
-  leaseDurationMs: number;
-  /** undefined: read from the queue's RedrivePolicy at start-up. */
-  maxReceiveCount: number | undefined;
-  shutdownGraceMs: number;
-  healthPort: number;
-  batchSize: number;
-  waitTimeSeconds: number;
-  backoff: { baseSeconds: number; maxSeconds: number };
-  ledgerRetentionMs: number;
-  workerId: string | undefined;
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -210,24 +183,10 @@ export function readSmsSenderConfig(env: NodeJS.ProcessEnv = process.env): SmsSe
   const c = readConfig(spec, env);
   const problems: string[] = [];
   const provider = providerConfig(c, problems);
-  if (c.HEARTBEAT_INTERVAL_SECONDS >= c.VISIBILITY_TIMEOUT_SECONDS) {
-    problems.push(
-      `HEARTBEAT_INTERVAL_SECONDS: must be below VISIBILITY_TIMEOUT_SECONDS (${c.VISIBILITY_TIMEOUT_SECONDS}), or a message reappears between beats (received ${c.HEARTBEAT_INTERVAL_SECONDS})`,
-    );
-  }
-  if (c.LEASE_DURATION_MS <= c.HEARTBEAT_INTERVAL_SECONDS * 1000) {
-    problems.push(
-      `LEASE_DURATION_MS: must exceed HEARTBEAT_INTERVAL_SECONDS x 1000 (${c.HEARTBEAT_INTERVAL_SECONDS * 1000}), or the lease lapses between renewals (received ${c.LEASE_DURATION_MS})`,
-    );
-  }
+  const consumer = readConsumerConfig(c, problems);
   if (c.SMS_PROVIDER_TIMEOUT_MS >= c.LEASE_DURATION_MS) {
     problems.push(
       `SMS_PROVIDER_TIMEOUT_MS: must be below LEASE_DURATION_MS (${c.LEASE_DURATION_MS}), so a call ends before its lease can be taken over (received ${c.SMS_PROVIDER_TIMEOUT_MS})`,
-    );
-  }
-  if (c.BACKOFF_BASE_SECONDS > c.BACKOFF_MAX_SECONDS) {
-    problems.push(
-      `BACKOFF_BASE_SECONDS: must not exceed BACKOFF_MAX_SECONDS (${c.BACKOFF_MAX_SECONDS}) (received ${c.BACKOFF_BASE_SECONDS})`,
     );
   }
   if (c.MAX_RECEIVE_COUNT !== 0 && c.SMS_MAX_ATTEMPTS > c.MAX_RECEIVE_COUNT) {
@@ -249,17 +208,6 @@ export function readSmsSenderConfig(env: NodeJS.ProcessEnv = process.env): SmsSe
     maxAttempts: c.SMS_MAX_ATTEMPTS,
     providerTimeoutMs: c.SMS_PROVIDER_TIMEOUT_MS,
     onUnknownOutcome: c.SMS_UNKNOWN_OUTCOME_POLICY,
-    concurrency: c.WORKER_CONCURRENCY,
-    visibilityTimeoutSeconds: c.VISIBILITY_TIMEOUT_SECONDS,
-    heartbeatIntervalSeconds: c.HEARTBEAT_INTERVAL_SECONDS,
-    leaseDurationMs: c.LEASE_DURATION_MS,
-    maxReceiveCount: c.MAX_RECEIVE_COUNT === 0 ? undefined : c.MAX_RECEIVE_COUNT,
-    shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
-    healthPort: c.HEALTH_PORT,
-    batchSize: c.RECEIVE_BATCH_SIZE,
-    waitTimeSeconds: c.RECEIVE_WAIT_SECONDS,
-    backoff: { baseSeconds: c.BACKOFF_BASE_SECONDS, maxSeconds: c.BACKOFF_MAX_SECONDS },
-    ledgerRetentionMs: c.LEDGER_RETENTION_DAYS * 24 * 3600 * 1000,
-    workerId: c.WORKER_ID === '' ? undefined : c.WORKER_ID,
+    ...consumer,
   };
 }

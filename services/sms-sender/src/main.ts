@@ -1,15 +1,20 @@
 // sms-sender entry: `node --import @platform/telemetry/register services/sms-sender/src/main.ts`.
 // The only place production wiring happens: clients, provider, ledger, consumer, servers.
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createAwsClients } from '@platform/aws-resources';
 import { exitOnConfigError } from '@platform/config';
 import { ConfigError } from '@platform/errors';
 import {
+  consumerOptionsFrom,
   createLeaseLedger,
   createReliableConsumer,
   installSignalHandlers,
+  readMaxReceiveCount,
+  startHealthServer,
 } from '@platform/reliable-consumer';
 import {
   createLogger,
@@ -20,13 +25,11 @@ import {
   type TelemetryConfig,
 } from '@platform/telemetry';
 import { readSmsSenderConfig, type SmsProviderConfig, type SmsSenderConfig } from './config.ts';
-import { startHealthServer } from './health.ts';
-import { createLocalOutbox } from './providers/local/outbox.ts';
-import { createOutboxServer } from './providers/local/outboxPage.ts';
+import { createLocalOutbox, type LocalOutbox } from './providers/local/outbox.ts';
+import { createOutboxServer, OUTBOX_URL_FILE, type OutboxServer } from './providers/local/outboxPage.ts';
 import { createSnsProvider } from './providers/sns.ts';
 import { createTwilioProvider } from './providers/twilio.ts';
 import type { SmsProvider } from './providers/types.ts';
-import { readMaxReceiveCount } from './queueSettings.ts';
 import { createTokenBucket } from './rateLimiter.ts';
 import { createSendLedger } from './sendLedger.ts';
 import { createSmsSender } from './smsSender.ts';
@@ -41,7 +44,37 @@ interface ProviderRuntime {
   close(): Promise<void>;
 }
 
-async function startProvider(config: SmsProviderConfig, region: string): Promise<ProviderRuntime> {
+/**
+ * The outbox page on OUTBOX_PORT, or on a free port when that one is taken: a second `npm start`,
+ * or a test beside someone's run, must not fail over a developer page. The URL actually bound is
+ * logged and returned.
+ */
+async function listenOutboxPage(
+  outbox: LocalOutbox,
+  config: Extract<SmsProviderConfig, { name: 'local' }>,
+  logger: Logger,
+): Promise<{ page: OutboxServer; url: string }> {
+  const preferred = createOutboxServer({ outbox }, { port: config.outboxPort, host: config.outboxHost });
+  try {
+    return { page: preferred, url: await preferred.listen() };
+  } catch (error) {
+    const taken = error instanceof Error && 'code' in error && error.code === 'EADDRINUSE';
+    if (!taken || config.outboxPort === 0) throw error;
+  }
+  const fallback = createOutboxServer({ outbox }, { port: 0, host: config.outboxHost });
+  const url = await fallback.listen();
+  logger.warn(
+    { outboxPort: config.outboxPort, outboxUrl: url },
+    `OUTBOX_PORT ${config.outboxPort} is taken; outbox page on ${url}`,
+  );
+  return { page: fallback, url };
+}
+
+async function startProvider(
+  config: SmsProviderConfig,
+  region: string,
+  logger: Logger,
+): Promise<ProviderRuntime> {
   switch (config.name) {
     case 'sns': {
       // maxAttempts 1: an SDK-internal retry would be a second SMS invisible to the ledger and the
@@ -79,8 +112,10 @@ async function startProvider(config: SmsProviderConfig, region: string): Promise
         },
       );
       await outbox.open();
-      const page = createOutboxServer({ outbox }, { port: config.outboxPort, host: config.outboxHost });
-      const outboxUrl = await page.listen();
+      const { page, url: outboxUrl } = await listenOutboxPage(outbox, config, logger);
+      // Where `npm start`'s dev hook (dev.ts) reads the page's real URL, which may not be the
+      // port it asked for.
+      await writeFile(join(config.outboxDir, OUTBOX_URL_FILE), `${outboxUrl}\n`);
       return { provider: outbox, outboxUrl, close: () => page.close() };
     }
   }
@@ -110,7 +145,7 @@ async function run(config: SmsSenderConfig, telemetry: TelemetryConfig, logger: 
     ]);
   }
 
-  const runtime = await startProvider(config.provider, aws.region);
+  const runtime = await startProvider(config.provider, aws.region, logger);
   const { provider, outboxUrl } = runtime;
   const leaseLedger = createLeaseLedger(
     { ddb: aws.documentClient },
@@ -146,13 +181,9 @@ async function run(config: SmsSenderConfig, telemetry: TelemetryConfig, logger: 
       dlqUrl: config.dlqUrl,
       name: SERVICE,
       contracts: ['sms.requested'],
-      concurrency: config.concurrency,
-      batchSize: config.batchSize,
-      waitTimeSeconds: config.waitTimeSeconds,
-      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
-      heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
-      backoff: config.backoff,
-      shutdownTimeoutMs: config.shutdownGraceMs,
+      ...consumerOptionsFrom(config),
+      // On the consumer's per-message logger, so its own lines (heartbeats, `message settled`) carry it too.
+      logBindings: ({ payload }) => ({ invitationId: payload.invitationId }),
       handler: (ctx) => sender.handle(ctx),
       // One EMF flush per settled message: the numbers reach CloudWatch with the message, not 10 s later.
       onOutcome: () => {

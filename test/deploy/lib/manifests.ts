@@ -62,6 +62,21 @@ export function renderOverlay(overlay: OverlayName): Promise<K8sObject[]> {
   return kustomize(path.join(REPO_ROOT, 'kustomize', 'overlays', overlay));
 }
 
+const renderedOverlays = new Map<OverlayName, Promise<K8sObject[]>>();
+
+/**
+ * `renderOverlay`, once per overlay and test process: the tests of a file only read the objects, and
+ * each `kubectl kustomize` run costs a process and a second or so of CPU.
+ */
+export function renderedOverlay(overlay: OverlayName): Promise<K8sObject[]> {
+  let rendered = renderedOverlays.get(overlay);
+  if (rendered === undefined) {
+    rendered = renderOverlay(overlay);
+    renderedOverlays.set(overlay, rendered);
+  }
+  return rendered;
+}
+
 /**
  * Renders `k8s/` plus the given components through a throwaway kustomization (e.g. the `hpa`
  * component, which no shipped overlay uses).

@@ -1,7 +1,8 @@
 // Helpers over rendered workloads: the environment a container will see, resource quantities.
 import type { IContainer } from 'kubernetes-models/v1';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import { configMapNamed, findAll, type K8sObject } from './manifests.ts';
+import { as } from './k8sSchemas.ts';
+import { configMapNamed, findAll, findOne, type K8sObject } from './manifests.ts';
 
 /** Downward-API values are only known in a running pod; these stand in for them. */
 const FIELD_REF_SAMPLES: Record<string, string> = {
@@ -75,4 +76,9 @@ export function memoryBytes(quantity: string | number): number {
   const match = /^(\d+(?:\.\d+)?)(k|M|G|Ki|Mi|Gi)?$/.exec(text);
   if (match === null) throw new Error(`not a memory quantity: ${text}`);
   return Number(match[1]) * (MEMORY_UNITS[match[2] ?? ''] as number);
+}
+
+/** The environment the main container of Deployment `name` starts with (see `containerEnv`). */
+export function deploymentEnv(objects: K8sObject[], name: string): Record<string, string> {
+  return containerEnv(objects, mainContainer(as.deployment(findOne(objects, 'Deployment', name))));
 }

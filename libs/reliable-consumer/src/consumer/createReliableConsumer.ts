@@ -1,6 +1,12 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { ContractViolation, decodeMessage, deadLetterReasonOf, type ContractName } from '@platform/contracts';
+import {
+  ContractViolation,
+  decodeMessage,
+  deadLetterReasonOf,
+  type ContractName,
+  type DecodedMessageOf,
+} from '@platform/contracts';
 import { classifyError } from '@platform/errors';
 import { withProcessSpan } from '@platform/telemetry';
 import { Consumer } from 'sqs-consumer';
@@ -149,6 +155,21 @@ export function createReliableConsumer<C extends ContractName>(
     }
   }
 
+  /** The per-message logger with the service's domain ids (jobId, invitationId) bound, when it gives any. */
+  function withDomainBindings(
+    messageLog: ConsumerLogger,
+    decoded: ReturnType<typeof decodeMessage>,
+  ): ConsumerLogger {
+    if (opts.logBindings === undefined) return messageLog;
+    try {
+      // Only called after the accepted-contract check, so `decoded` is one of C (see the cast below).
+      return messageLog.child(opts.logBindings(decoded as DecodedMessageOf<C>));
+    } catch (error) {
+      messageLog.error({ err: error }, 'logBindings threw; logging without domain ids');
+      return messageLog;
+    }
+  }
+
   /** Maps a thrown error to a settlement through the one classification table. */
   function settlementForError(error: unknown, signal: AbortSignal, receiveCount: number): Settlement {
     if (signal.aborted && signal.reason instanceof HandlerAbortedError) {
@@ -176,7 +197,7 @@ export function createReliableConsumer<C extends ContractName>(
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
     const sentAt = Number(message.Attributes?.SentTimestamp ?? clock());
     const queueWaitMs = Math.max(0, receivedAt - sentAt);
-    const messageLog = log.child({ messageId: message.MessageId, receiveCount });
+    let messageLog = log.child({ messageId: message.MessageId, receiveCount });
     const { controller } = entry;
 
     let decoded: ReturnType<typeof decodeMessage> | undefined;
@@ -205,6 +226,7 @@ export function createReliableConsumer<C extends ContractName>(
             detail: `${opts.name} accepts ${[...accepted].join(', ')}, got ${decoded?.contract ?? 'nothing'}`,
           };
         } else {
+          messageLog = withDomainBindings(messageLog, decoded);
           const hooks: Array<() => Promise<void>> = [];
           const heartbeat = startHeartbeat({
             sqs,

@@ -4,20 +4,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import {
-  ENVELOPE_ATTRIBUTE_NAMES,
-  SQS_MAX_MESSAGE_ATTRIBUTES,
-  TRACE_ATTRIBUTE_NAMES,
-} from '@platform/contracts';
-
-// Keep the reason readable in the console and small beside the SQS message size limit.
-const MAX_DETAIL_CHARS = 1024;
-
-/**
- * Originals worth keeping, most important first, in the same order as `@platform/contracts`'
- * deadLetterAttributes: the envelope (so the DLQ entry can be decoded and redriven), then trace context.
- */
-const KEEP_PRIORITY: readonly string[] = [...ENVELOPE_ATTRIBUTE_NAMES, ...TRACE_ATTRIBUTE_NAMES];
+import { deadLetterAttributes } from '@platform/contracts';
 
 export interface DeadLetterReason {
   reason: string;
@@ -27,35 +14,18 @@ export interface DeadLetterReason {
 }
 
 /**
- * Attributes of the DLQ copy: the 4 `dlq-*` reason attributes plus as many originals as still fit in
- * SQS's 10, by priority. Dropped names are appended to `dlq-detail` so nothing vanishes silently.
+ * Attributes of the consumer's DLQ copy: `@platform/contracts`' deadLetterAttributes with the
+ * provenance (source queue, failed-at). The detail is always written ('-' when there is none; SQS
+ * rejects empty values) so every copy this consumer makes carries the same four `dlq-*` attributes.
  */
-export function deadLetterAttributes(
+export function deadLetterCopyAttributes(
   original: Record<string, MessageAttributeValue> | undefined,
   why: DeadLetterReason,
 ): Record<string, MessageAttributeValue> {
-  const reasonNames = ['dlq-reason', 'dlq-detail', 'dlq-source-queue', 'dlq-failed-at'];
-  const originals = Object.entries(original ?? {}).filter(([name]) => !reasonNames.includes(name));
-  const rank = (name: string): number => {
-    const index = KEEP_PRIORITY.indexOf(name);
-    return index === -1 ? KEEP_PRIORITY.length : index;
-  };
-  originals.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
-  const room = SQS_MAX_MESSAGE_ATTRIBUTES - reasonNames.length;
-  const kept = originals.slice(0, room);
-  const dropped = originals.slice(room).map(([name]) => name);
-  let detail = why.detail ?? '';
-  if (dropped.length > 0)
-    detail = `${detail}${detail ? ' ' : ''}(attributes dropped to fit 10: ${dropped.join(', ')})`;
-  const str = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
-  return {
-    ...Object.fromEntries(kept),
-    'dlq-reason': str(why.reason || 'UNKNOWN'),
-    // SQS rejects empty string attribute values.
-    'dlq-detail': str((detail || '-').slice(0, MAX_DETAIL_CHARS)),
-    'dlq-source-queue': str(why.sourceQueueUrl),
-    'dlq-failed-at': str(why.failedAt.toISOString()),
-  };
+  return deadLetterAttributes({ reason: why.reason || 'UNKNOWN', detail: why.detail || '-' }, original, {
+    sourceQueueUrl: why.sourceQueueUrl,
+    failedAt: why.failedAt,
+  });
 }
 
 /** Copies the message, body untouched, to the DLQ. The caller deletes the original only after this resolves. */
@@ -71,7 +41,7 @@ export async function sendToDeadLetterQueue(
       QueueUrl: dlqUrl,
       // SQS never delivers an empty body, so Body is always present on a received message.
       MessageBody: message.Body ?? '',
-      MessageAttributes: deadLetterAttributes(message.MessageAttributes, why),
+      MessageAttributes: deadLetterCopyAttributes(message.MessageAttributes, why),
     }),
     { abortSignal: signal },
   );

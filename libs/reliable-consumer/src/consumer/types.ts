@@ -121,6 +121,12 @@ export interface ReliableConsumerOptions<C extends ContractName = ContractName> 
   /** Default deadline for stop(). */
   shutdownTimeoutMs: number;
   handler: MessageHandler<C>;
+  /**
+   * Domain ids to bind on the per-message logger (e.g. `({ payload }) => ({ jobId: payload.jobId })`),
+   * so every line about the message carries them: the lib's own (heartbeats, `message settled`) and
+   * the handler's (`ctx.log`). Called once per accepted message; a throw is logged and ignored.
+   */
+  logBindings?: (decoded: DecodedMessageOf<C>) => Record<string, unknown>;
   /** Called once per message with its final outcome (metrics, tests). Must not throw. */
   onOutcome?: (event: OutcomeEvent) => void;
   /** Metric names (from the telemetry catalogue) to count per outcome, and where to record queue wait. */

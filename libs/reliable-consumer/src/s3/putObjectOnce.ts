@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import {
+  HeadObjectCommand,
+  NotFound,
+  PutObjectCommand,
+  S3ServiceException,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { ObjectConflictError } from '../errors.ts';
 
 export interface PutObjectOnceInput {
@@ -19,6 +26,13 @@ export interface PutObjectOnceOptions {
   retryBaseMs?: number;
   /** [0,1) for jitter; default Math.random. */
   random?: () => number;
+  /**
+   * HEAD the key before the PUT: same checksum -> `already-present` without re-sending the bytes,
+   * different -> ObjectConflictError. For retries, where an earlier attempt may have uploaded and
+   * died before recording it; a first attempt skips the extra request. Default false. The PUT stays
+   * conditional either way, so a writer racing in between the HEAD and the PUT is still caught.
+   */
+  headFirst?: boolean;
 }
 
 export interface PutObjectOnceResult {
@@ -59,6 +73,12 @@ export async function putObjectOnce(
   const retryBaseMs = options.retryBaseMs ?? 100;
   const random = options.random ?? Math.random;
   const call = { abortSignal: options.signal };
+  const ours = { sha256, checksumBase64, bytes: body.byteLength };
+
+  if (options.headFirst === true) {
+    const head = await headIfPresent(s3, input, call);
+    if (head !== undefined) return compareExisting(input, head, ours);
+  }
 
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -80,8 +100,13 @@ export async function putObjectOnce(
       return { kind: 'uploaded', sha256, bytes: body.byteLength, etag: output.ETag };
     } catch (error) {
       const status = httpStatus(error);
-      if (status === 412)
-        return compareExisting(s3, input, { sha256, checksumBase64, bytes: body.byteLength }, call);
+      if (status === 412) {
+        const head = await s3.send(
+          new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key, ChecksumMode: 'ENABLED' }),
+          call,
+        );
+        return compareExisting(input, head, ours);
+      }
       if (status === 409 && attempt < retries) {
         // Full jitter so racing writers do not collide again in lockstep.
         await delay(Math.floor(random() * retryBaseMs * 2 ** attempt), undefined, { signal: options.signal });
@@ -92,17 +117,29 @@ export async function putObjectOnce(
   }
 }
 
-async function compareExisting(
+async function headIfPresent(
   s3: S3Client,
   input: PutObjectOnceInput,
-  ours: { sha256: string; checksumBase64: string; bytes: number },
   call: { abortSignal: AbortSignal | undefined },
-): Promise<PutObjectOnceResult> {
-  const head = await s3.send(
-    new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key, ChecksumMode: 'ENABLED' }),
-    call,
-  );
+): Promise<HeadObjectCommandOutput | undefined> {
+  try {
+    return await s3.send(
+      new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key, ChecksumMode: 'ENABLED' }),
+      call,
+    );
+  } catch (error) {
+    if (error instanceof NotFound || httpStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+function compareExisting(
+  input: PutObjectOnceInput,
+  head: HeadObjectCommandOutput,
+  ours: { sha256: string; checksumBase64: string; bytes: number },
+): PutObjectOnceResult {
   // Prefer S3's own checksum (verified by S3 at write time); fall back to the metadata we wrote.
+  // A composite checksum (multipart, "<base64>-<parts>") is not the object's digest.
   const storedChecksum = head.ChecksumSHA256;
   const storedHex =
     storedChecksum !== undefined && !storedChecksum.includes('-')

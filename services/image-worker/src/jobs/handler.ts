@@ -4,7 +4,6 @@ import { classifyError, PermanentError } from '@platform/errors';
 import {
   HandlerAbortedError,
   LeaseLostError,
-  ObjectConflictError,
   putObjectOnce,
   type AcquireResult,
   type HandlerContext,
@@ -22,7 +21,6 @@ import { availableTemplates, FAULT_INJECTION_TEMPLATE } from '../render/template
 import { LeaseKeeper } from './leaseKeeper.ts';
 import { outputKeyFor, s3UriFor } from './outputKey.ts';
 import { inChildSpan } from './spans.ts';
-import { storedObjectSha256 } from './storedObject.ts';
 
 export const IMAGE_JOB_CONTRACT = 'image.job.requested';
 type JobContext = HandlerContext<typeof IMAGE_JOB_CONTRACT>;
@@ -94,7 +92,8 @@ export function createImageJobHandler(
     const job: ImageJobRequestedV1 = ctx.payload;
     // Metric dimensions stay bounded: a producer's typo must not mint a new CloudWatch series.
     const dims = { Template: templates.has(job.template) ? job.template : 'unknown' };
-    const log = ctx.log.child({ jobId: job.jobId, template: job.template });
+    // jobId and template are already bound on ctx.log (the consumer's logBindings, see worker.ts).
+    const log = ctx.log;
     ctx.span.setAttributes({
       'image.job_id': job.jobId,
       'image.template': job.template,
@@ -231,22 +230,6 @@ export function createImageJobHandler(
       'upload',
       { 's3.bucket': options.bucket, 's3.key': key },
       async (span) => {
-        // Only a previous attempt can have left an object; on a first attempt skip the extra HEAD.
-        if (run.attempt > 1) {
-          const stored = await storedObjectSha256(s3, { bucket: options.bucket, key }, ctx.signal);
-          if (stored === image.sha256) {
-            span.setAttribute('image.upload', 'already-present');
-            return 'already-present' as const;
-          }
-          if (stored !== undefined) {
-            throw new ObjectConflictError({
-              bucket: options.bucket,
-              key,
-              expectedSha256: image.sha256,
-              storedSha256: stored,
-            });
-          }
-        }
         const put = await putObjectOnce(
           s3,
           {
@@ -256,7 +239,10 @@ export function createImageJobHandler(
             ContentType: image.contentType,
             Metadata: { 'job-id': job.jobId, template: job.template, 'renderer-version': RENDERER_VERSION },
           },
-          { signal: ctx.signal },
+          // Only a previous attempt can have left an object (uploaded, then died before the ledger
+          // write): look first on retries, sparing the bytes when it is ours (rendering is
+          // deterministic); a first attempt skips the extra HEAD.
+          { signal: ctx.signal, headFirst: run.attempt > 1 },
         );
         span.setAttribute('image.upload', put.kind);
         return put.kind;

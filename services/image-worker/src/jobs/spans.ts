@@ -1,4 +1,5 @@
-import { context, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { runInSpan } from '@platform/telemetry';
 
 const tracer = trace.getTracer('@platform/image-worker');
 
@@ -13,18 +14,5 @@ export async function inChildSpan<T>(
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parentContext = trace.setSpan(context.active(), parent);
-  return tracer.startActiveSpan(name, { attributes }, parentContext, async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: error instanceof Error ? error.message : String(error),
-      });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(name, { attributes }, parentContext, (span) => runInSpan(span, fn));
 }

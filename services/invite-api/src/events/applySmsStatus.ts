@@ -1,6 +1,7 @@
 import type { SmsStatus } from '@platform/contracts';
 import type { Logger } from '@platform/telemetry';
 import type { InvitationStore } from '../store/InvitationStore.ts';
+import { tagInvitationSpan } from '../telemetry/invitationSpan.ts';
 import type { MetricsPort } from '../service/ports.ts';
 
 /**
@@ -46,6 +47,7 @@ export function createSmsStatusApplier(
       now: new Date(clock()).toISOString(),
     });
     if (outcome.kind === 'unknown-invitation') {
+      tagInvitationSpan({ invitationId: event.invitationId });
       logger.warn(
         { invitationId: event.invitationId, status: event.status },
         'sms.status for an unknown invitation',
@@ -53,6 +55,8 @@ export function createSmsStatusApplier(
       return 'unknown-invitation';
     }
     const { invitation } = outcome;
+    // The consumer's process span is active here.
+    tagInvitationSpan(invitation);
     // An opt-out is a fact about the number, whatever the invitation's status: suppress it even
     // when the event itself is stale.
     if (event.status === 'failed' && event.error?.code === OPTED_OUT_ERROR_CODE) {

@@ -175,6 +175,18 @@ const headerRefs = {
   retryAfter: { $ref: '#/components/headers/RetryAfter' },
 };
 
+/** A 2xx JSON response with the X-Request-Id header every response carries. */
+function success(description: string, schemaName: keyof typeof schemas) {
+  return { description, headers: { 'X-Request-Id': headerRefs.requestId }, content: json(schemaName) };
+}
+
+function jsonRequestBody(schemaName: keyof typeof schemas, examples: Record<string, { value: object }>) {
+  return {
+    required: true,
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaName}` }, examples } },
+  };
+}
+
 /** One response object per error code, so each operation lists exactly the codes it can return. */
 function errors(...codes: ErrorCode[]): Record<string, object> {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -233,15 +245,9 @@ export const openApiDocument = {
         description:
           'Validates and normalises the number, enforces the limits in one DynamoDB transaction, records the invitation and queues the SMS. With an Idempotency-Key, a retry of the same request within 24 hours returns the same 201 (header Idempotency-Replayed: true).',
         parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: { $ref: '#/components/schemas/CreateInvitationRequest' },
-              examples: { us: { value: { phoneNumber: '+14155552671' } } },
-            },
-          },
-        },
+        requestBody: jsonRequestBody('CreateInvitationRequest', {
+          us: { value: { phoneNumber: '+14155552671' } },
+        }),
         responses: {
           '201': {
             description: 'Invitation recorded; SMS queued.',
@@ -280,11 +286,7 @@ export const openApiDocument = {
         summary: "The caller's invitations, newest first",
         parameters: [{ $ref: '#/components/parameters/Limit' }, { $ref: '#/components/parameters/Cursor' }],
         responses: {
-          '200': {
-            description: 'One page.',
-            headers: { 'X-Request-Id': headerRefs.requestId },
-            content: json('InvitationList'),
-          },
+          '200': success('One page.', 'InvitationList'),
           ...errors('VALIDATION_ERROR', 'UNAUTHORIZED', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR'),
         },
       },
@@ -299,11 +301,7 @@ export const openApiDocument = {
           { name: 'invitationId', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
         ],
         responses: {
-          '200': {
-            description: 'The invitation.',
-            headers: { 'X-Request-Id': headerRefs.requestId },
-            content: json('InvitationResponse'),
-          },
+          '200': success('The invitation.', 'InvitationResponse'),
           ...errors('UNAUTHORIZED', 'NOT_FOUND', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR'),
         },
       },
@@ -315,21 +313,11 @@ export const openApiDocument = {
         summary: 'Redeem an invite code (the invited person, authenticated)',
         description:
           'Moves the invitation to `accepted`. Accepting again as the same user returns the same 200; a code accepted by someone else, or your own invitation, is 409 INVITATION_NOT_ACCEPTABLE.',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: { $ref: '#/components/schemas/AcceptInvitationRequest' },
-              examples: { code: { value: { inviteCode: 'APP-8F3K92' } } },
-            },
-          },
-        },
+        requestBody: jsonRequestBody('AcceptInvitationRequest', {
+          code: { value: { inviteCode: 'APP-8F3K92' } },
+        }),
         responses: {
-          '200': {
-            description: 'Accepted.',
-            headers: { 'X-Request-Id': headerRefs.requestId },
-            content: json('InvitationAccepted'),
-          },
+          '200': success('Accepted.', 'InvitationAccepted'),
           ...errors(
             'VALIDATION_ERROR',
             'UNAUTHORIZED',

@@ -2,6 +2,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@platform/telemetry';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
 import type { OutboxStore } from '../store/OutboxStore.ts';
+import { tagInvitationSpan } from '../telemetry/invitationSpan.ts';
 
 export interface OutboxPublisher {
   /**
@@ -31,6 +32,8 @@ export function createOutboxPublisher(
   const { sqs, outbox, logger } = deps;
   return {
     async publish(message) {
+      // The request's span inline, the relay's send span later: either way the send is findable.
+      tagInvitationSpan(message);
       try {
         await sqs.send(
           new SendMessageCommand({

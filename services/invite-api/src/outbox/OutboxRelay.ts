@@ -1,4 +1,6 @@
-import type { Logger } from '@platform/telemetry';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { extractTraceContext, type Logger } from '@platform/telemetry';
+import type { PendingOutboxItem } from '../store/OutboxStore.ts';
 import type { OutboxStore } from '../store/OutboxStore.ts';
 import type { OutboxPublisher } from './OutboxPublisher.ts';
 
@@ -40,11 +42,15 @@ export interface OutboxRelay {
  * sending the same item in the same round. Items are never dropped: a permanently failing SQS shows
  * up as a growing outbox, logged on each failed pass.
  */
+const tracer = trace.getTracer('@platform/invite-api');
+
 export function createOutboxRelay(deps: OutboxRelayDeps, options: OutboxRelayOptions): OutboxRelay {
   const { outbox, publisher, logger, clock } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
+  /** Set by stop() only: runOnce() also runs on a relay never started (tests, tools). */
+  let stopRequested = false;
 
   const retryDelay = (attempts: number) =>
     Math.min(options.backoff.maxMs, options.backoff.baseMs * 2 ** attempts);
@@ -54,13 +60,39 @@ export function createOutboxRelay(deps: OutboxRelayDeps, options: OutboxRelayOpt
     const due = await outbox.listDue(now, options.batchSize);
     const pass: RelayPass = { due: due.length, claimed: 0, sent: 0, failed: 0 };
     for (const item of due) {
+      // stop() waits for this pass: leave the rest of the batch to the next pass (here or on another
+      // replica) rather than holding shutdown for up to batchSize sends.
+      if (stopRequested) break;
       if (!(await outbox.claim(item, now + retryDelay(item.attempts)))) continue;
       pass.claimed++;
-      if (await publisher.publish(item)) pass.sent++;
+      if (await send(item)) pass.sent++;
       else pass.failed++;
     }
     if (pass.claimed > 0) logger.info({ outbox: pass }, 'outbox relay pass');
     return pass;
+  }
+
+  /**
+   * One late send in its own span, tagged with the invitation: it is usually a trace of its own (the
+   * aws-sdk instrumentation injects the trace context at send time, so the stored attributes carry
+   * none) and the invitation.id tag is what ties it to the request. Should the stored attributes carry
+   * a traceparent (no room for the instrumentation), the span joins that trace instead.
+   */
+  function send(item: PendingOutboxItem): Promise<boolean> {
+    return tracer.startActiveSpan(
+      'outbox.relay send',
+      { kind: SpanKind.INTERNAL, attributes: { 'outbox.attempts': item.attempts } },
+      extractTraceContext(item.attributes),
+      async (span) => {
+        try {
+          const sent = await publisher.publish(item);
+          if (!sent) span.setStatus({ code: SpanStatusCode.ERROR, message: 'not sent; retried later' });
+          return sent;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   const schedule = (delayMs: number) => {
@@ -81,10 +113,12 @@ export function createOutboxRelay(deps: OutboxRelayDeps, options: OutboxRelayOpt
     start() {
       if (!stopped) return;
       stopped = false;
+      stopRequested = false;
       schedule(options.intervalMs);
     },
     async stop() {
       stopped = true;
+      stopRequested = true;
       if (timer !== undefined) clearTimeout(timer);
       await running;
     },

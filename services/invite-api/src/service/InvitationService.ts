@@ -10,6 +10,7 @@ import { displayName, referralUrl, renderInvitationSms } from '../domain/smsText
 import type { OutboxPublisher } from '../outbox/OutboxPublisher.ts';
 import type { CreateInvitationOutcome, InvitationLimits } from '../store/createInvitationTransaction.ts';
 import type { InvitationStore } from '../store/InvitationStore.ts';
+import { tagInvitationSpan } from '../telemetry/invitationSpan.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { MetricsPort } from './ports.ts';
 import { invitationView, type InvitationCreatedBody, type InvitationView } from './views.ts';
@@ -97,7 +98,7 @@ export function createInvitationService(
     const requestHash = hashRequest({ phoneNumber: phone.e164 });
     if (request.idempotencyKey !== undefined) {
       const replay = await replayStored(caller, request.idempotencyKey, requestHash);
-      if (replay !== undefined) return replay;
+      if (replay !== undefined) return tagged(caller, replay);
     }
 
     const startedAt = clock();
@@ -136,6 +137,7 @@ export function createInvitationService(
       });
       switch (outcome.kind) {
         case 'created': {
+          tagInvitationSpan({ ...invitation });
           metrics.count('InvitationsCreated');
           logger.info(
             { invitationId: invitation.invitationId, phoneNumber: invitation.phoneNumber, attempt },
@@ -149,7 +151,7 @@ export function createInvitationService(
         case 'idempotency-key-taken': {
           // A concurrent request with the same key committed first.
           const replay = await replayStored(caller, request.idempotencyKey ?? '', requestHash);
-          if (replay !== undefined) return replay;
+          if (replay !== undefined) return tagged(caller, replay);
           continue;
         }
         case 'suppressed':
@@ -176,6 +178,11 @@ export function createInvitationService(
     }
     logger.warn({ attempts: options.maxWriteAttempts }, 'invitation not written: attempts exhausted');
     throw retryLaterError('SERVICE_UNAVAILABLE', 'The service is busy; please retry', 1);
+  }
+
+  function tagged(caller: Caller, replay: CreateResult): CreateResult {
+    tagInvitationSpan({ ...replay.body, inviterUserId: caller.userId });
+    return replay;
   }
 
   async function replayStored(
@@ -247,6 +254,7 @@ export function createInvitationService(
     if (invitation === undefined || invitation.inviterUserId !== caller.userId) {
       throw new AppError('NOT_FOUND', NOT_FOUND_MESSAGE);
     }
+    tagInvitationSpan(invitation);
     return invitationView(invitation);
   }
 
@@ -254,6 +262,8 @@ export function createInvitationService(
     const invitationId = await store.findInvitationIdByCode(inviteCode);
     if (invitationId === undefined) throw new AppError('NOT_FOUND', 'No invitation has this code');
     const outcome = await store.accept(invitationId, caller.userId, new Date(clock()).toISOString());
+    // enduser.id stays the inviter (as on every invitation span), so one tag finds a user's invitations.
+    tagInvitationSpan('invitation' in outcome ? outcome.invitation : { invitationId, inviteCode });
     switch (outcome.kind) {
       case 'accepted':
       case 'already-accepted-by-caller': {
@@ -329,6 +339,8 @@ function smsRequestMessage(invitation: Invitation, requestId: string | undefined
   });
   return {
     invitationId: invitation.invitationId,
+    inviteCode: invitation.inviteCode,
+    inviterUserId: invitation.inviterUserId,
     body: encoded.MessageBody,
     attributes: encoded.MessageAttributes,
   };

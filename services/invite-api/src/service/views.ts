@@ -1,20 +1,21 @@
 import type { Invitation } from '../domain/invitation.ts';
 
 /** The JSON an API client sees for an invitation (components.schemas.Invitation in the OpenAPI document). */
-export interface InvitationView {
-  invitationId: string;
-  inviteCode: string;
-  phoneNumber: string;
-  status: Invitation['status'];
-  referralUrl: string;
-  createdAt: string;
-  updatedAt: string;
-  sentAt?: string;
-  deliveredAt?: string;
-  failedAt?: string;
-  failure?: { code: string; message: string };
-  acceptedAt?: string;
-}
+export type InvitationView = Pick<
+  Invitation,
+  | 'invitationId'
+  | 'inviteCode'
+  | 'phoneNumber'
+  | 'status'
+  | 'referralUrl'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'sentAt'
+  | 'deliveredAt'
+  | 'failedAt'
+  | 'failure'
+  | 'acceptedAt'
+>;
 
 export function invitationView(invitation: Invitation): InvitationView {
   const { invitationId, inviteCode, phoneNumber, status, referralUrl, createdAt, updatedAt } = invitation;

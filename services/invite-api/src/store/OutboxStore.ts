@@ -86,10 +86,13 @@ export function createOutboxStore(
 function parseOutboxItem(item: Record<string, unknown>): PendingOutboxItem | undefined {
   const { invitation_id: invitationId, message_body: body, message_attributes: attributes } = item;
   const { attempts, next_attempt_at: nextAttemptAt } = item;
+  const { invite_code: inviteCode, inviter_user_id: inviterUserId } = item;
   if (typeof invitationId !== 'string' || typeof body !== 'string' || typeof nextAttemptAt !== 'number')
     return undefined;
   return {
     invitationId,
+    inviteCode: typeof inviteCode === 'string' ? inviteCode : undefined,
+    inviterUserId: typeof inviterUserId === 'string' ? inviterUserId : undefined,
     body,
     attributes: isAttributeMap(attributes) ? attributes : {},
     attempts: typeof attempts === 'number' ? attempts : 0,

@@ -118,6 +118,8 @@ export async function writeInvitationTransaction(
           gsi1sk: outboxSortKey(write.outboxDueAt, invitation.invitationId),
           type: 'outbox',
           invitation_id: invitation.invitationId,
+          invite_code: invitation.inviteCode,
+          inviter_user_id: invitation.inviterUserId,
           message_body: write.outbox.body,
           message_attributes: write.outbox.attributes,
           attempts: 0,
@@ -144,19 +146,17 @@ export async function writeInvitationTransaction(
     },
     {
       Put: {
-        TableName: table,
-        Item: {
-          ...keys.phoneGuard(invitation.phoneNumber),
-          type: 'phone-guard',
-          inviter_user_id: invitation.inviterUserId,
-          invitation_id: invitation.invitationId,
-          invite_code: invitation.inviteCode,
-          expires_at: phoneGuardUntil,
-          ttl: epochSeconds(phoneGuardUntil + ONE_DAY_MS),
-        },
-        // Correctness comes from expires_at, not from TTL: TTL deletion lags by up to days.
-        ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
-        ExpressionAttributeValues: { ':now': now },
+        ...expiringPut(
+          table,
+          {
+            ...keys.phoneGuard(invitation.phoneNumber),
+            type: 'phone-guard',
+            inviter_user_id: invitation.inviterUserId,
+            invitation_id: invitation.invitationId,
+            invite_code: invitation.inviteCode,
+          },
+          { expiresAt: phoneGuardUntil, now },
+        ),
         // The blocking guard comes back in CancellationReasons: who invited (409 vs 429) and until when.
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
@@ -187,9 +187,9 @@ export async function writeInvitationTransaction(
   if (write.idempotency !== undefined) {
     const expiresAt = now + write.idempotency.retentionMs;
     items.push({
-      Put: {
-        TableName: table,
-        Item: {
+      Put: expiringPut(
+        table,
+        {
           ...keys.idempotency(invitation.inviterUserId, write.idempotency.key),
           type: 'idempotency',
           request_hash: write.idempotency.requestHash,
@@ -197,12 +197,9 @@ export async function writeInvitationTransaction(
           response_body: write.idempotency.responseBody,
           invitation_id: invitation.invitationId,
           created_at: invitation.createdAt,
-          expires_at: expiresAt,
-          ttl: epochSeconds(expiresAt + ONE_DAY_MS),
         },
-        ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
-        ExpressionAttributeValues: { ':now': now },
-      },
+        { expiresAt, now },
+      ),
     });
   }
 
@@ -215,6 +212,23 @@ export async function writeInvitationTransaction(
     if (outcome !== 'phone-guard-failed') return outcome;
     return phoneGuardOutcome(await blockingGuard(client, table, error, write.invitation.phoneNumber), write);
   }
+}
+
+/**
+ * A Put of an item that lives until `expiresAt` and may then be overwritten. Correctness comes from
+ * expires_at, not from TTL: TTL deletion lags by up to days, so TTL (a day later) only tidies up.
+ */
+function expiringPut(
+  table: string,
+  item: Record<string, unknown>,
+  { expiresAt, now }: { expiresAt: number; now: number },
+) {
+  return {
+    TableName: table,
+    Item: { ...item, expires_at: expiresAt, ttl: epochSeconds(expiresAt + ONE_DAY_MS) },
+    ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
+    ExpressionAttributeValues: { ':now': now },
+  };
 }
 
 function interpretCancellation(

@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalOutbox, OutboxMessage, OutboxRejection } from './outbox.ts';
 
+/** File in OUTBOX_DIR holding the page's URL once it listens (read by the `npm start` dev hook). */
+export const OUTBOX_URL_FILE = 'outbox-page.url';
+
 export interface OutboxServerOptions {
   /** 0 picks a free port (tests). */
   port: number;

@@ -2,9 +2,10 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError } from '@platform/errors';
 
 /**
- * The queue's RedrivePolicy maxReceiveCount. The sender's last delivery must publish a final status
- * instead of retrying (SQS moves the message to the DLQ after it), so it has to know the count;
- * reading it from the queue keeps the two from drifting apart.
+ * The queue's RedrivePolicy maxReceiveCount: the receive after which SQS moves a message to the
+ * DLQ. A consumer needs it to act on a message's last delivery (mark a job FAILED, publish a final
+ * SMS status) instead of retrying; reading it from the queue keeps the two from drifting apart (the
+ * queue definition in @platform/aws-resources is the source). Used when MAX_RECEIVE_COUNT is 0.
  */
 export async function readMaxReceiveCount(sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(
@@ -15,7 +16,7 @@ export async function readMaxReceiveCount(sqs: Pick<SQSClient, 'send'>, queueUrl
   try {
     value = Number((JSON.parse(policy ?? '{}') as { maxReceiveCount?: unknown }).maxReceiveCount);
   } catch {
-    // fall through to the ConfigError below
+    // An unparsable policy is reported by the ConfigError below, with the policy text.
   }
   if (!Number.isInteger(value) || value < 1) {
     throw new ConfigError([

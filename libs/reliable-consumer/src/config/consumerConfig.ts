@@ -1,0 +1,181 @@
+import { intInRange, str } from '@platform/config';
+import type { ReliableConsumerOptions } from '../consumer/types.ts';
+
+/** Per-service defaults of the consumer variables; each service documents its own (docs/, k8s ConfigMaps). */
+export interface ConsumerConfigDefaults {
+  concurrency: number;
+  visibilityTimeoutSeconds: number;
+  heartbeatIntervalSeconds: number;
+  leaseDurationMs: number;
+  shutdownGraceMs: number;
+  healthPort: number;
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+  ledgerRetentionDays: number;
+  /**
+   * Lowest accepted LEDGER_RETENTION_DAYS. Default 1. A service whose ledger is what prevents a
+   * duplicate side effect sets 15: longer than SQS's 14-day maximum retention, so a redelivery at
+   * any time still finds its record.
+   */
+  minLedgerRetentionDays?: number;
+}
+
+/**
+ * The envalid spec of the variables every reliable consumer reads, spread into a service's own
+ * spec: `readConfig({ ...consumerConfigSpec(defaults), MY_VAR: str() }, env)`. The names are
+ * fixed here so both services (and their docs and ConfigMaps) use the same ones.
+ */
+export function consumerConfigSpec(defaults: ConsumerConfigDefaults) {
+  return {
+    WORKER_CONCURRENCY: intInRange(
+      1,
+      1000,
+    )({ default: defaults.concurrency, desc: 'Messages handled at once by one process' }),
+    // 43200 s = 12 h, the SQS visibility maximum.
+    VISIBILITY_TIMEOUT_SECONDS: intInRange(
+      1,
+      43_200,
+    )({
+      default: defaults.visibilityTimeoutSeconds,
+      desc: 'Visibility set on receive and on each heartbeat',
+    }),
+    HEARTBEAT_INTERVAL_SECONDS: intInRange(
+      1,
+      43_199,
+    )({ default: defaults.heartbeatIntervalSeconds, desc: 'Seconds between heartbeats (< visibility)' }),
+    LEASE_DURATION_MS: intInRange(
+      1_000,
+      43_200_000,
+    )({ default: defaults.leaseDurationMs, desc: 'Ledger lease per acquire/renewal' }),
+    MAX_RECEIVE_COUNT: intInRange(
+      0,
+      1000,
+    )({
+      default: 0,
+      desc: "The queue's RedrivePolicy maxReceiveCount; 0 = read it from the queue at start-up",
+    }),
+    SHUTDOWN_GRACE_MS: intInRange(
+      0,
+      3_600_000,
+    )({
+      default: defaults.shutdownGraceMs,
+      desc: 'Drain time on SIGTERM (below the pod terminationGracePeriodSeconds, 30 s by default)',
+    }),
+    HEALTH_PORT: intInRange(
+      0,
+      65_535,
+    )({ default: defaults.healthPort, desc: '/healthz and /readyz; 0 = any free port' }),
+    // SQS limits: 1-10 messages per receive, 0-20 s long poll.
+    RECEIVE_BATCH_SIZE: intInRange(1, 10)({ default: 10 }),
+    RECEIVE_WAIT_SECONDS: intInRange(0, 20)({ default: 20 }),
+    BACKOFF_BASE_SECONDS: intInRange(
+      1,
+      43_200,
+    )({ default: defaults.backoffBaseSeconds, desc: 'First retry delay cap' }),
+    BACKOFF_MAX_SECONDS: intInRange(
+      1,
+      43_200,
+    )({ default: defaults.backoffMaxSeconds, desc: 'Largest retry delay' }),
+    LEDGER_RETENTION_DAYS: intInRange(
+      defaults.minLedgerRetentionDays ?? 1,
+      3650,
+    )({ default: defaults.ledgerRetentionDays, desc: 'TTL of finished ledger records (GC only)' }),
+    WORKER_ID: str({
+      default: '',
+      desc: 'Lease owner prefix; default the host name (the pod name on Kubernetes)',
+    }),
+  };
+}
+
+/** The values `readConfig` returns for `consumerConfigSpec`. */
+export interface ConsumerConfigValues {
+  WORKER_CONCURRENCY: number;
+  VISIBILITY_TIMEOUT_SECONDS: number;
+  HEARTBEAT_INTERVAL_SECONDS: number;
+  LEASE_DURATION_MS: number;
+  MAX_RECEIVE_COUNT: number;
+  SHUTDOWN_GRACE_MS: number;
+  HEALTH_PORT: number;
+  RECEIVE_BATCH_SIZE: number;
+  RECEIVE_WAIT_SECONDS: number;
+  BACKOFF_BASE_SECONDS: number;
+  BACKOFF_MAX_SECONDS: number;
+  LEDGER_RETENTION_DAYS: number;
+  WORKER_ID: string;
+}
+
+export interface ConsumerConfig {
+  concurrency: number;
+  visibilityTimeoutSeconds: number;
+  heartbeatIntervalSeconds: number;
+  leaseDurationMs: number;
+  /** undefined: read from the queue's RedrivePolicy at start-up (readMaxReceiveCount). */
+  maxReceiveCount: number | undefined;
+  shutdownGraceMs: number;
+  healthPort: number;
+  batchSize: number;
+  waitTimeSeconds: number;
+  backoff: { baseSeconds: number; maxSeconds: number };
+  ledgerRetentionMs: number;
+  workerId: string | undefined;
+}
+
+/**
+ * Maps the values to a ConsumerConfig, pushing onto `problems` every relation between them that
+ * would break the consumer (so the service throws one ConfigError naming all of them).
+ */
+export function readConsumerConfig(c: ConsumerConfigValues, problems: string[]): ConsumerConfig {
+  if (c.HEARTBEAT_INTERVAL_SECONDS >= c.VISIBILITY_TIMEOUT_SECONDS) {
+    problems.push(
+      `HEARTBEAT_INTERVAL_SECONDS: must be below VISIBILITY_TIMEOUT_SECONDS (${c.VISIBILITY_TIMEOUT_SECONDS}), or a message reappears between beats (received ${c.HEARTBEAT_INTERVAL_SECONDS})`,
+    );
+  }
+  if (c.LEASE_DURATION_MS <= c.HEARTBEAT_INTERVAL_SECONDS * 1000) {
+    problems.push(
+      `LEASE_DURATION_MS: must exceed HEARTBEAT_INTERVAL_SECONDS x 1000 (${c.HEARTBEAT_INTERVAL_SECONDS * 1000}), or the lease lapses between renewals (received ${c.LEASE_DURATION_MS})`,
+    );
+  }
+  if (c.BACKOFF_BASE_SECONDS > c.BACKOFF_MAX_SECONDS) {
+    problems.push(
+      `BACKOFF_BASE_SECONDS: must not exceed BACKOFF_MAX_SECONDS (${c.BACKOFF_MAX_SECONDS}) (received ${c.BACKOFF_BASE_SECONDS})`,
+    );
+  }
+  return {
+    concurrency: c.WORKER_CONCURRENCY,
+    visibilityTimeoutSeconds: c.VISIBILITY_TIMEOUT_SECONDS,
+    heartbeatIntervalSeconds: c.HEARTBEAT_INTERVAL_SECONDS,
+    leaseDurationMs: c.LEASE_DURATION_MS,
+    maxReceiveCount: c.MAX_RECEIVE_COUNT === 0 ? undefined : c.MAX_RECEIVE_COUNT,
+    shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    healthPort: c.HEALTH_PORT,
+    batchSize: c.RECEIVE_BATCH_SIZE,
+    waitTimeSeconds: c.RECEIVE_WAIT_SECONDS,
+    backoff: { baseSeconds: c.BACKOFF_BASE_SECONDS, maxSeconds: c.BACKOFF_MAX_SECONDS },
+    ledgerRetentionMs: c.LEDGER_RETENTION_DAYS * 24 * 3600 * 1000,
+    workerId: c.WORKER_ID === '' ? undefined : c.WORKER_ID,
+  };
+}
+
+/** The createReliableConsumer options that come straight from the configuration. */
+export type ConsumerTimingOptions = Pick<
+  ReliableConsumerOptions,
+  | 'concurrency'
+  | 'batchSize'
+  | 'waitTimeSeconds'
+  | 'visibilityTimeoutSeconds'
+  | 'heartbeatIntervalSeconds'
+  | 'backoff'
+  | 'shutdownTimeoutMs'
+>;
+
+export function consumerOptionsFrom(config: ConsumerConfig): ConsumerTimingOptions {
+  return {
+    concurrency: config.concurrency,
+    batchSize: config.batchSize,
+    waitTimeSeconds: config.waitTimeSeconds,
+    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+    backoff: config.backoff,
+    shutdownTimeoutMs: config.shutdownGraceMs,
+  };
+}
