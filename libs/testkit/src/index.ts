@@ -32,3 +32,4 @@ export { sharedAws, serializeSharedAws, SHARED_AWS_ENV_VAR, type SharedAws } fro
 export { spawnBoundChild } from './childProcess.ts';
 export { isProcessAlive } from './processes.ts';
 export { freePort } from '@platform/aws-resources';
+export { launchChromium, CHROMIUM_PATH } from './browser.ts';

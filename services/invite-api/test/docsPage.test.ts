@@ -2,28 +2,14 @@
  * The /docs page in a real headless Chromium: it renders every operation and schema of the OpenAPI
  * document and loads nothing from anywhere (no script, no CDN, no font).
  */
-import { existsSync } from 'node:fs';
 import test from 'ava';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@platform/testkit';
 import { openApiDocument, schemas } from '../src/openapi/document.ts';
 import { useHarness } from './helpers/harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-
 test('/docs renders the whole API in Chromium without loading anything else', async (t) => {
-  t.true(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
   const h = await useHarness(t);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   t.teardown(() => browser.close());
   const page = await browser.newPage();
   const requested: string[] = [];

@@ -160,6 +160,46 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
     return record.status === status && ownerMatches && record.version === lease.version ? record : undefined;
   }
 
+  /**
+   * The one terminal transition: COMPLETED or FAILED, conditional on the holder (status, owner,
+   * fencing version, unexpired lease), clearing the lease and setting the GC-only TTL.
+   */
+  async function finish(
+    lease: Lease,
+    status: 'COMPLETED' | 'FAILED',
+    extra: { sets: string[]; names: Record<string, string>; values: Record<string, unknown> },
+    now: number,
+    call: CallOptions | undefined,
+  ): Promise<LeaseRecord> {
+    const names: Record<string, string> = { '#status': 'status', ...extra.names };
+    const values: Record<string, unknown> = {
+      ...holderValues(lease, now),
+      ':final': status,
+      ...extra.values,
+    };
+    const sets = ['#status = :final', 'updatedAt = :now', ...extra.sets];
+    const ttl = ttlSeconds(now);
+    if (ttl !== undefined) {
+      names['#ttl'] = ttlAttribute;
+      values[':ttl'] = ttl;
+      sets.push('#ttl = :ttl');
+    }
+    const result = await conditionalUpdate(
+      {
+        Key: { [keyName]: lease.key },
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseExpiresAt`,
+        ConditionExpression: HOLDER_CONDITION,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+      call,
+    );
+    if (result.ok) return toRecord(result.item);
+    const applied = alreadyApplied(result.old, lease, status);
+    if (applied !== undefined) return applied;
+    throw leaseLost(lease, result.old, now);
+  }
+
   return {
     options: { tableName, keyName, leaseDurationMs, ttlAttribute, retentionMs },
 
@@ -242,66 +282,22 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
 
     async complete(lease, attributes, call) {
       const now = clock();
-      const names: Record<string, string> = { '#status': 'status' };
-      const values: Record<string, unknown> = { ...holderValues(lease, now), ':completed': 'COMPLETED' };
-      const sets = [
-        '#status = :completed',
-        'completedAt = :now',
-        'updatedAt = :now',
-        ...setAttributes(checkAttributes(attributes), names, values),
-      ];
-      const ttl = ttlSeconds(now);
-      if (ttl !== undefined) {
-        names['#ttl'] = ttlAttribute;
-        values[':ttl'] = ttl;
-        sets.push('#ttl = :ttl');
-      }
-      const result = await conditionalUpdate(
-        {
-          Key: { [keyName]: lease.key },
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseExpiresAt`,
-          ConditionExpression: HOLDER_CONDITION,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-        call,
-      );
-      if (result.ok) return toRecord(result.item);
-      const applied = alreadyApplied(result.old, lease, 'COMPLETED');
-      if (applied !== undefined) return applied;
-      throw leaseLost(lease, result.old, now);
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const sets = ['completedAt = :now', ...setAttributes(checkAttributes(attributes), names, values)];
+      return finish(lease, 'COMPLETED', { sets, names, values }, now, call);
     },
 
     async fail(lease, failure: FailOptions, call) {
       const now = clock();
-      const lastError = toLedgerError(failure);
-      const names: Record<string, string> = { '#status': 'status' };
-      const values: Record<string, unknown> = {
-        ...holderValues(lease, now),
-        ':failed': 'FAILED',
-        ':lastError': lastError,
-      };
-      const sets = ['#status = :failed', 'lastError = :lastError', 'updatedAt = :now', 'failedAt = :now'];
-      const ttl = ttlSeconds(now);
-      if (ttl !== undefined) {
-        names['#ttl'] = ttlAttribute;
-        values[':ttl'] = ttl;
-        sets.push('#ttl = :ttl');
-      }
-      const result = await conditionalUpdate(
-        {
-          Key: { [keyName]: lease.key },
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseExpiresAt`,
-          ConditionExpression: HOLDER_CONDITION,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
+      const values: Record<string, unknown> = { ':lastError': toLedgerError(failure) };
+      return finish(
+        lease,
+        'FAILED',
+        { sets: ['lastError = :lastError', 'failedAt = :now'], names: {}, values },
+        now,
         call,
       );
-      if (result.ok) return toRecord(result.item);
-      const applied = alreadyApplied(result.old, lease, 'FAILED');
-      if (applied !== undefined) return applied;
-      throw leaseLost(lease, result.old, now);
     },
 
     async release(lease, call) {
