@@ -1,6 +1,6 @@
 // The running SDK's handle, kept on globalThis so that the light main entry of this package can
-// flush and stop the SDK without importing it: loading @opentelemetry/sdk-node costs hundreds of
-// milliseconds (seconds on a loaded machine), which CLIs and libraries should not pay.
+// flush and stop the SDK without importing it: loading the trace/metrics SDKs and the
+// instrumentations costs hundreds of milliseconds, which CLIs and libraries should not pay.
 export interface TelemetryHandle {
   /** True when spans leave the process (an exporter is configured). */
   readonly exportsTraces: boolean;

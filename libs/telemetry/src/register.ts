@@ -1,16 +1,19 @@
 // Entry for `node --import @platform/telemetry/register services/x/src/main.ts`.
 // Service name from OTEL_SERVICE_NAME; a bad environment stops start-up with exit 78.
 import { exitOnConfigError } from '@platform/config';
-import { readTelemetryConfig } from './config.ts';
+import { readTelemetryConfig, type TelemetryConfig } from './config.ts';
+import { loadOtlpExporters } from './otlpExporters.ts';
 import { startTelemetry } from './startTelemetry.ts';
 
-let serviceName: string;
+let config: TelemetryConfig;
 try {
-  serviceName = readTelemetryConfig().serviceName;
+  config = readTelemetryConfig();
 } catch (error) {
   exitOnConfigError(error);
 }
-const telemetry = startTelemetry({ serviceName });
+// Top-level await in an --import preload: the application's first import waits for it, so the
+// exporters (loaded only when an endpoint is set) are in place before any span is made.
+const telemetry = startTelemetry({ serviceName: config.serviceName, ...(await loadOtlpExporters(config)) });
 
 // Flush what is buffered when the process ends on its own (event loop drained).
 process.once('beforeExit', () => {

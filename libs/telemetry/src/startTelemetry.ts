@@ -1,32 +1,42 @@
-// OTel NodeSDK bootstrap. This module must not import pino, koa or any AWS SDK client: it runs
-// before the application (via --import) and anything it loads is loaded un-instrumented.
+// OTel bootstrap: the tracer and meter providers built directly, not through NodeSDK, whose
+// import alone loads every exporter (gRPC, protobuf, logs SDK) and cost ~1 s of start-up here.
+// This module must not import pino, koa or any AWS SDK client: it runs before the application
+// (via --import) and anything it loads is loaded un-instrumented.
 import { register } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { context, metrics, propagation, trace, type Attributes } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
 import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import {
   BatchSpanProcessor,
   NoopSpanProcessor,
+  TracerProvider,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { defaultResource, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { Attributes } from '@opentelemetry/api';
 import { readTelemetryConfig } from './config.ts';
 import { setSqsInjectionByInstrumentation } from './sqsPropagation.ts';
 import { createPropagator } from './propagator.ts';
+import { enableSdkDiagnosticsFromEnv, samplerFromEnv, spanLimitsFromEnv } from './sdkEnv.ts';
 import { ACTIVE, activeTelemetry, type HandleHolder, type TelemetryHandle } from './activeHandle.ts';
 
 export { activeTelemetry, shutdownTelemetry } from './activeHandle.ts';
 export type { TelemetryHandle } from './activeHandle.ts';
+export { loadOtlpExporters } from './otlpExporters.ts';
+export type { OtlpExporters } from './otlpExporters.ts';
 
 // Resource attribute names from the (incubating) k8s / service / deployment conventions.
 const ATTR_SERVICE_INSTANCE_ID = 'service.instance.id';
@@ -44,16 +54,20 @@ const ESM_HOOKED_MODULES = ['koa', 'pino'];
 export interface StartTelemetryOptions {
   serviceName: string;
   serviceVersion?: string;
-  /** Overrides the OTLP/HTTP span exporter (tests pass an InMemorySpanExporter). */
+  /**
+   * Where spans go. Tests pass an InMemorySpanExporter; register.ts passes the OTLP/HTTP exporter
+   * from loadOtlpExporters when an endpoint is set. Required when the environment sets a traces
+   * endpoint (the exporter module is loaded asynchronously, so this function cannot load it).
+   */
   spanExporter?: SpanExporter;
-  /** Overrides the OTLP/HTTP metric reader. */
+  /** As spanExporter, for metrics (the OTLP/HTTP periodic reader). */
   metricReader?: IMetricReader;
   /** Defaults to process.env; read for endpoints, k8s attributes and the export interval. */
   env?: NodeJS.ProcessEnv;
 }
 
 /**
- * Starts the OTel NodeSDK once per process.
+ * Starts tracing (and metrics when exported) once per process.
  *
  * - Traces: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set
  *   (the exporter reads them itself). Otherwise a TracerProvider still runs, with a no-op
@@ -62,6 +76,8 @@ export interface StartTelemetryOptions {
  * - Metrics: OTLP/HTTP on the same condition (…_METRICS_ENDPOINT), cumulative temporality, which
  *   the collector's prometheus exporter needs. Otherwise no MeterProvider (the API meter is a no-op).
  * - Logs: never exported through OTel (stdout is collected by the cluster's log pipeline).
+ *
+ * With an endpoint set, pass the exporters: `startTelemetry({ serviceName, ...(await loadOtlpExporters(config)) })`.
  */
 export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle {
   const existing = activeTelemetry();
@@ -69,13 +85,18 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
     throw new Error('startTelemetry was already called in this process; use activeTelemetry()');
   }
   const env = options.env ?? process.env;
-  // NodeSDK falls back to OTEL_*_EXPORTER (default "otlp") for any signal not configured in code.
-  // Traces and metrics are always configured below; logs are not, so say "none" unless the
-  // operator asked otherwise. (Mutating process.env is deliberate: NodeSDK reads it, not `env`.)
-  for (const name of ['OTEL_LOGS_EXPORTER', 'OTEL_TRACES_EXPORTER', 'OTEL_METRICS_EXPORTER']) {
-    process.env[name] ??= 'none';
-  }
+  if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return startDisabled();
   const config = readTelemetryConfig({ ...env, OTEL_SERVICE_NAME: options.serviceName });
+  const { spanExporter, metricReader } = options;
+  if (
+    (config.tracesExportEnabled && spanExporter === undefined) ||
+    (config.metricsExportEnabled && metricReader === undefined)
+  ) {
+    throw new Error(
+      'an OTLP endpoint is set but its exporter was not passed: call startTelemetry({ ...options, ...(await loadOtlpExporters(config)) })',
+    );
+  }
+  enableSdkDiagnosticsFromEnv();
 
   const resourceAttributes: Attributes = {
     [ATTR_SERVICE_NAME]: options.serviceName,
@@ -89,19 +110,23 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
   if (config.k8s.nodeName !== undefined) resourceAttributes[ATTR_K8S_NODE_NAME] = config.k8s.nodeName;
   if (config.environment !== undefined)
     resourceAttributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = config.environment;
+  // Only OTEL_RESOURCE_ATTRIBUTES is detected, and it wins over ours (merged last): the
+  // host/process/os detectors cost start-up time and add attributes (command lines) we do not
+  // want on every span.
+  const resource = defaultResource()
+    .merge(resourceFromAttributes(resourceAttributes))
+    .merge(detectResources({ detectors: [envDetector] }));
 
-  const spanExporter =
-    options.spanExporter ?? (config.tracesExportEnabled ? new OTLPTraceExporter() : undefined);
   const spanProcessor: SpanProcessor =
     spanExporter === undefined ? new NoopSpanProcessor() : new BatchSpanProcessor({ exporter: spanExporter });
-  const metricReader =
-    options.metricReader ??
-    (config.metricsExportEnabled
-      ? new PeriodicExportingMetricReader({
-          exporter: new OTLPMetricExporter(),
-          exportIntervalMillis: config.metricExportIntervalMs,
-        })
-      : undefined);
+  const tracerProvider = new TracerProvider({
+    resource,
+    spanProcessors: [spanProcessor],
+    sampler: samplerFromEnv(),
+    spanLimits: spanLimitsFromEnv(),
+  });
+  const meterProvider =
+    metricReader === undefined ? undefined : new MeterProvider({ resource, readers: [metricReader] });
 
   const instrumentations = [
     new HttpInstrumentation({
@@ -118,25 +143,20 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
     new PinoInstrumentation({ disableLogSending: true }),
   ];
 
-  const sdk = new NodeSDK({
-    resource: defaultResource().merge(resourceFromAttributes(resourceAttributes)),
-    // Only OTEL_RESOURCE_ATTRIBUTES: the host/process/os detectors cost start-up time and add
-    // attributes (command lines) we do not want on every span.
-    resourceDetectors: [envDetector],
-    spanProcessors: [spanProcessor],
-    metricReaders: metricReader === undefined ? [] : [metricReader],
-    // W3C trace context + baggage; a message's existing traceparent is never overwritten.
-    textMapPropagator: createPropagator(),
-    instrumentations,
-  });
-
   // Order matters (verified, see docs): the SDK and instrumentations above are loaded by static
   // imports; registering the ESM hook only now keeps their own modules out of the hook and avoids
   // wrapping http twice. The hook must be in place before the application's first import.
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
     data: { include: ESM_HOOKED_MODULES },
   });
-  sdk.start();
+  // AsyncLocalStorage carries the active span across awaits and callbacks.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // W3C trace context + baggage; a message's existing traceparent is never overwritten.
+  propagation.setGlobalPropagator(createPropagator());
+  trace.setGlobalTracerProvider(tracerProvider);
+  if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
+  // After the globals: the instrumentations take the global (proxy) providers.
+  registerInstrumentations({ instrumentations });
   setSqsInjectionByInstrumentation(true);
 
   let shutdownPromise: Promise<void> | undefined;
@@ -149,10 +169,28 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
     shutdown() {
       shutdownPromise ??= (async () => {
         setSqsInjectionByInstrumentation(false);
-        await sdk.shutdown();
+        await Promise.all([tracerProvider.shutdown(), meterProvider?.shutdown()]);
         delete (globalThis as HandleHolder)[ACTIVE];
       })();
       return shutdownPromise;
+    },
+  };
+  (globalThis as HandleHolder)[ACTIVE] = handle;
+  return handle;
+}
+
+/**
+ * OTEL_SDK_DISABLED=true (OTel standard): no providers, no instrumentation, no ESM hook. The API's
+ * no-op tracer makes no trace context, so our own injection (not the instrumentation's) stays on.
+ */
+function startDisabled(): TelemetryHandle {
+  const handle: TelemetryHandle = {
+    exportsTraces: false,
+    exportsMetrics: false,
+    forceFlush: () => Promise.resolve(),
+    shutdown() {
+      delete (globalThis as HandleHolder)[ACTIVE];
+      return Promise.resolve();
     },
   };
   (globalThis as HandleHolder)[ACTIVE] = handle;
