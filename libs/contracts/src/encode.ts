@@ -2,7 +2,7 @@ import type { MessageAttributeValue, SendMessageRequest } from '@aws-sdk/client-
 import type { Context } from '@opentelemetry/api';
 import { injectTraceContext } from '@platform/telemetry';
 import { ATTRIBUTE_NAMES, JSON_CONTENT_TYPE, SQS_MAX_MESSAGE_BYTES } from './constants.ts';
-import { ContractViolation } from './errors.ts';
+import { ContractViolation, type ContractErrorDetail } from './errors.ts';
 import {
   LATEST_VERSION,
   isContractName,
@@ -13,6 +13,7 @@ import {
   type LatestVersion,
 } from './registry.ts';
 import { sqsMessageSizeBytes } from './size.ts';
+import { asciiJson, sqsRefusedCharacter } from './sqsText.ts';
 import { validateVersion } from './validation.ts';
 
 export interface EncodeOptions<V extends number = number> {
@@ -55,8 +56,12 @@ function stringAttribute(value: string): MessageAttributeValue {
   return { DataType: 'String', StringValue: value };
 }
 
-/** The JSON body, after checking that exactly this JSON satisfies the schema. */
-function serialiseValid(contract: ContractName, version: number, payload: unknown): string {
+/** The JSON body and the value a consumer parses from it, after checking that this value satisfies the schema. */
+function serialiseValid(
+  contract: ContractName,
+  version: number,
+  payload: unknown,
+): { body: string; value: unknown } {
   // `undefined` when the payload itself is undefined (or a function): the schema then refuses it.
   let body: string | undefined;
   try {
@@ -75,7 +80,8 @@ function serialiseValid(contract: ContractName, version: number, payload: unknow
   }
   // Validate what the consumer will parse, not the object in memory: JSON drops `undefined`
   // properties and turns NaN into null, so only the round-tripped value is what goes on the wire.
-  const result = validateVersion(contract, version, body === undefined ? undefined : JSON.parse(body));
+  const value: unknown = body === undefined ? undefined : JSON.parse(body);
+  const result = validateVersion(contract, version, value);
   if (!result.valid || body === undefined) {
     throw new ContractViolation('SCHEMA_VIOLATION', `${contract} v${version} payload fails its schema`, {
       contract,
@@ -83,7 +89,62 @@ function serialiseValid(contract: ContractName, version: number, payload: unknow
       errors: result.errors ?? [],
     });
   }
-  return body;
+  return { body, value };
+}
+
+// Enough to show what is wrong; a payload full of bad characters need not list every one.
+const MAX_CHARACTER_ERRORS = 10;
+
+/**
+ * Every string of the payload (keys too) and every String attribute must be text SQS can carry:
+ * the body itself always could (it is written as ASCII with escapes), but a consumer parses the
+ * escapes back, and a noncharacter or a lone surrogate in its hands fails wherever it goes next
+ * (an SMS provider, another queue). Refused here, before anything is written, as a permanent error.
+ */
+function assertSqsText(
+  contract: ContractName,
+  version: number,
+  value: unknown,
+  attributes: Readonly<Record<string, MessageAttributeValue>>,
+): void {
+  const errors: ContractErrorDetail[] = [];
+  const check = (text: string, path: string) => {
+    const refused = sqsRefusedCharacter(text);
+    if (refused !== undefined && errors.length < MAX_CHARACTER_ERRORS) {
+      errors.push({
+        path,
+        keyword: 'sqsCharacters',
+        message: `contains ${refused}, which SQS does not accept`,
+      });
+    }
+  };
+  const walk = (node: unknown, path: string): void => {
+    if (typeof node === 'string') check(node, path);
+    else if (Array.isArray(node)) node.forEach((item, index) => walk(item, `${path}/${index}`));
+    else if (typeof node === 'object' && node !== null) {
+      for (const [key, item] of Object.entries(node)) {
+        const itemPath = `${path}/${jsonPointerToken(key)}`;
+        check(key, itemPath);
+        walk(item, itemPath);
+      }
+    }
+  };
+  walk(value, '');
+  for (const [name, attribute] of Object.entries(attributes)) {
+    if (attribute.StringValue !== undefined) check(attribute.StringValue, `/MessageAttributes/${name}`);
+  }
+  if (errors.length > 0) {
+    throw new ContractViolation(
+      'INVALID_CHARACTERS',
+      `${contract} v${version} payload contains characters SQS does not accept`,
+      { contract, version, errors },
+    );
+  }
+}
+
+/** RFC 6901: `~` and `/` escaped. The key itself may hold the refused character; the label names it. */
+function jsonPointerToken(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function assertWithinSize(
@@ -108,10 +169,10 @@ function assertWithinSize(
 }
 
 /**
- * Validates a payload against its contract and wraps it in an SQS message: a JSON body plus the
- * `contract`, `contract-version` and `content-type` attributes and the current W3C trace context.
- * Throws `ContractViolation` (SCHEMA_VIOLATION, MESSAGE_TOO_LARGE, ...) instead of sending
- * something a consumer would have to dead-letter.
+ * Validates a payload against its contract and wraps it in an SQS message: a JSON body (ASCII only,
+ * see `asciiJson`) plus the `contract`, `contract-version` and `content-type` attributes and the
+ * current W3C trace context. Throws `ContractViolation` (SCHEMA_VIOLATION, INVALID_CHARACTERS,
+ * MESSAGE_TOO_LARGE, ...) instead of sending something a queue or a consumer would refuse.
  */
 export function encodeMessage<C extends ContractName, V extends ContractVersion<C> = LatestVersion<C>>(
   contract: C,
@@ -131,7 +192,8 @@ export function encodeMessage<C extends ContractName, V extends ContractVersion<
     });
   }
 
-  const body = serialiseValid(contract, version, payload);
+  const { body: json, value } = serialiseValid(contract, version, payload);
+  const body = asciiJson(json);
 
   const attributes: Record<string, MessageAttributeValue> = {
     [ATTRIBUTE_NAMES.contract]: stringAttribute(contract),
@@ -141,6 +203,7 @@ export function encodeMessage<C extends ContractName, V extends ContractVersion<
   if (options.context === undefined) injectTraceContext(attributes);
   else injectTraceContext(attributes, options.context);
 
+  assertSqsText(contract, version, value, attributes);
   assertWithinSize(contract, version, body, attributes, options.maxMessageBytes ?? SQS_MAX_MESSAGE_BYTES);
 
   const message: EncodedMessage = { MessageBody: body, MessageAttributes: attributes };

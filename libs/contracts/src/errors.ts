@@ -7,6 +7,8 @@ export type ContractViolationReason =
   | 'UNSUPPORTED_VERSION'
   | 'INVALID_JSON'
   | 'SCHEMA_VIOLATION'
+  /** A string holds a character SQS refuses (a noncharacter, a lone surrogate, a C0 control). */
+  | 'INVALID_CHARACTERS'
   | 'MESSAGE_TOO_LARGE';
 
 /** One validation failure: a JSON pointer into the payload (or envelope), the failed keyword, a message. */

@@ -9,8 +9,10 @@ import {
   TRACE_ATTRIBUTE_NAMES,
   encodeMessage,
   sqsMessageSizeBytes,
+  sqsRefusedCharacter,
   type ContractName,
 } from '@platform/contracts';
+import { classifyError } from '@platform/errors';
 
 const sms = SMS_REQUESTED_V1_EXAMPLES[0]!;
 const image = IMAGE_JOB_REQUESTED_V1_EXAMPLES[0]!;
@@ -110,19 +112,73 @@ test('encode refuses a message over the size limit, counting attributes too', (t
   t.true(error.message.includes(`${exactSize} bytes`));
 });
 
-test('the schema bounds keep even the largest valid image job far below the SQS limit', (t) => {
-  // 32 params of 2048 control characters, each escaped by JSON to 6 bytes: the worst case.
-  const params = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`p${i}`, '\u0001'.repeat(2048)]));
+test('the schema bounds keep even the largest valid image job below the SQS limit', (t) => {
+  // 32 params of 2048 characters above U+FFFF: each is two \uXXXX escapes in the ASCII body (12
+  // bytes), the worst case (ajv counts code points, so 2048 of them pass maxLength).
+  const params = Object.fromEntries(
+    Array.from({ length: 32 }, (_, i) => [`p${i}`, '\u{1F600}'.repeat(2048)]),
+  );
   const encoded = encodeMessage('image.job.requested', { ...image, params });
   const size = sqsMessageSizeBytes(encoded.MessageBody, encoded.MessageAttributes);
-  t.true(size > 32 * 2048 * 6 && size < SQS_MAX_MESSAGE_BYTES / 2, `${size} bytes`);
+  t.true(size > 32 * 2048 * 12 && size < SQS_MAX_MESSAGE_BYTES, `${size} bytes`);
 });
 
-test('the size check counts UTF-8 bytes of body, attribute names, types and values', (t) => {
-  const attributes = { ab: { DataType: 'String', StringValue: 'é' } };
-  t.is(sqsMessageSizeBytes('€', attributes), 3 + 2 + 6 + 2);
-  t.is(
-    sqsMessageSizeBytes('x', { b: { DataType: 'Binary', BinaryValue: new Uint8Array(10) } }),
-    1 + 1 + 6 + 10,
+const withName = (inviterName: string) => ({ ...sms, inviterName });
+
+test('the body is ASCII-only JSON that parses back to the exact payload (emoji, ZWJ sequences, accents)', (t) => {
+  for (const name of [
+    'Zoë 😀',
+    '👨\u200D👩\u200D👧\u200D👦 family',
+    'Ærøskøbing ☕',
+    '名前',
+    '🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}',
+  ]) {
+    const encoded = encodeMessage('sms.requested', withName(name));
+    t.regex(encoded.MessageBody, /^[\x20-\x7e]*$/, `${name}: printable ASCII only`);
+    t.is((JSON.parse(encoded.MessageBody) as { inviterName: string }).inviterName, name);
+    t.is(sqsRefusedCharacter(encoded.MessageBody), undefined);
+  }
+  t.true(encodeMessage('sms.requested', withName('😀')).MessageBody.includes('\\ud83d\\ude00'));
+});
+
+test('encode refuses characters SQS refuses, naming the field and the code point, never the value', (t) => {
+  const cases: Array<[string, string]> = [
+    ['Ada\uFFFE', 'U+FFFE'],
+    ['Ada\uFFFF', 'U+FFFF'],
+    ['Ada\uD83D', 'U+D83D'], // a lone high surrogate
+    ['\uDE00Ada', 'U+DE00'], // a lone low surrogate
+    ['Ada\u0000', 'U+0000'],
+    ['Ada\u001B[31m', 'U+001B'],
+  ];
+  for (const [name, label] of cases) {
+    const error = t.throws(() => encodeMessage('sms.requested', withName(name)), {
+      instanceOf: ContractViolation,
+    });
+    t.is(error.reason, 'INVALID_CHARACTERS');
+    t.is(classifyError(error).kind, 'permanent', 'never retried');
+    t.deepEqual(error.errors, [
+      {
+        path: '/inviterName',
+        keyword: 'sqsCharacters',
+        message: `contains ${label}, which SQS does not accept`,
+      },
+    ]);
+    t.false(error.message.includes('Ada'));
+  }
+});
+
+test('encode checks nested values, each reported', (t) => {
+  const error = t.throws(
+    () =>
+      encodeMessage('image.job.requested', { ...image, params: { title: 'ok\uFFFF', subtitle: 'x\uFFFE' } }),
+    { instanceOf: ContractViolation },
   );
+  t.deepEqual(
+    error.errors.map(({ path }) => path),
+    ['/params/title', '/params/subtitle'],
+  );
+});
+
+test('tab, newline and carriage return are allowed, as SQS allows them', (t) => {
+  t.notThrows(() => encodeMessage('image.job.requested', { ...image, params: { text: 'a\tb\nc\rd' } }));
 });

@@ -7,6 +7,14 @@ export interface Classification {
   /** Stable code for logs, metrics and DLQ reason attributes. */
   code: string;
   message: string;
+  /**
+   * Set on permanent failures where the service refused the content of the message itself (its
+   * characters, its attributes): the same content can never be accepted, however often or wherever
+   * it is sent, so it must be marked failed rather than kept. A permanent failure without it (access
+   * denied, a missing queue) is about the request's surroundings: once an operator fixes them, the
+   * same content goes through.
+   */
+  contentRefused?: boolean;
 }
 
 // Error names the AWS SDK v3 uses for throttling across SQS, SNS, S3, DynamoDB and CloudWatch.
@@ -38,6 +46,17 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+// SQS's refusals of a message's content (SendMessage / SendMessageBatch): InvalidMessageContents is
+// "Invalid characters found" in the body (U+FFFE/U+FFFF, lone surrogates, C0 controls);
+// InvalidAttributeName / InvalidAttributeValue refuse the message attributes. The same bytes are
+// refused on every retry.
+// Source: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+const CONTENT_REFUSED_NAMES = new Set([
+  'InvalidMessageContents',
+  'InvalidAttributeName',
+  'InvalidAttributeValue',
+]);
+
 interface SdkErrorShape {
   name?: unknown;
   code?: unknown;
@@ -50,7 +69,8 @@ interface SdkErrorShape {
 /**
  * The one place that decides whether a failure is transient or permanent.
  *
- * Order matters: our own typed errors say what they are; then the AWS SDK's own retry hints
+ * Order matters: our own typed errors say what they are; then a queue's refusal of the message
+ * content (permanent, `contentRefused`); then the AWS SDK's own retry hints
  * (`$retryable`, throttling names, 5xx / `$fault: 'server'`); then network error codes; an
  * AbortError is transient (the work was interrupted, not refused). Anything unknown is transient:
  * a retry costs a little time, while a wrongly permanent verdict drops work into the DLQ, and
@@ -67,6 +87,9 @@ export function classifyError(error: unknown): Classification {
     typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
   const code = typeof shape.code === 'string' ? shape.code : undefined;
 
+  // Before the SDK's hints: the name alone decides, whatever the HTTP status or fault looked like.
+  if (CONTENT_REFUSED_NAMES.has(name))
+    return { kind: 'permanent', code: name, message, contentRefused: true };
   if (name === 'AbortError' || name === 'TimeoutError')
     return { kind: 'transient', code: 'ABORTED', message };
   if (shape.$retryable !== undefined && shape.$retryable !== null) {

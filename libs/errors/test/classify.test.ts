@@ -1,4 +1,5 @@
 import test from 'ava';
+import { InvalidMessageContents } from '@aws-sdk/client-sqs';
 import { classifyError, PermanentError, TransientError } from '../src/index.ts';
 
 function sdkError(
@@ -60,6 +61,42 @@ const table: Array<[string, unknown, 'transient' | 'permanent', string]> = [
   ['abort', Object.assign(new Error('aborted'), { name: 'AbortError' }), 'transient', 'ABORTED'],
   ['unknown thrown value', 'a string', 'transient', 'UNKNOWN'],
 ];
+
+test('SQS refusing the message content is permanent and says so, in the shape the SDK throws', (t) => {
+  // What @aws-sdk/client-sqs builds from a 400 with __type com.amazonaws.sqs#InvalidMessageContents.
+  const refused = new InvalidMessageContents({
+    message:
+      'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF and #xE000 to #xFFFD.',
+    $metadata: { httpStatusCode: 400 },
+  });
+  t.deepEqual(classifyError(refused), {
+    kind: 'permanent',
+    code: 'InvalidMessageContents',
+    message: refused.message,
+    contentRefused: true,
+  });
+  for (const name of ['InvalidAttributeName', 'InvalidAttributeValue']) {
+    t.like(classifyError(sdkError(name, 'client', 400)), { kind: 'permanent', contentRefused: true });
+  }
+  // Even without the SDK's metadata (a wrapped or re-thrown error), the name decides.
+  t.like(classifyError(Object.assign(new Error('x'), { name: 'InvalidMessageContents' })), {
+    kind: 'permanent',
+    contentRefused: true,
+  });
+});
+
+test('a permanent failure of the surroundings is not a refusal of the content', (t) => {
+  for (const error of [
+    sdkError('AccessDeniedException', 'client', 403),
+    sdkError('QueueDoesNotExist', 'client', 400),
+    new PermanentError('TEMPLATE_UNKNOWN', 'no such template'),
+  ]) {
+    const verdict = classifyError(error);
+    t.is(verdict.kind, 'permanent');
+    t.falsy(verdict.contentRefused, verdict.code);
+  }
+  t.falsy(classifyError(sdkError('ThrottlingException', 'client', 400)).contentRefused);
+});
 
 for (const [title, error, kind, code] of table) {
   test(`classifies ${title}`, (t) => {

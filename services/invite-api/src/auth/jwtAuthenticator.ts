@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { safeDisplayName } from '../domain/displayName.ts';
 import type { Caller } from '../domain/invitation.ts';
 import { AppError } from '../errors.ts';
 
@@ -80,7 +81,8 @@ export function createJwtAuthenticator(
       if (typeof payload.sub !== 'string' || !SUBJECT_PATTERN.test(payload.sub)) {
         throw unauthorized('INVALID_SUBJECT', 'The token has no usable subject');
       }
-      return { userId: payload.sub, name: typeof payload.name === 'string' ? payload.name : undefined };
+      // Where the display name enters the system: made safe here, once, for the SMS and every queue.
+      return { userId: payload.sub, name: safeDisplayName(payload.name) };
     },
   };
 }

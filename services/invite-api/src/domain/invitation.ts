@@ -26,6 +26,9 @@ export interface Invitation {
 export interface Caller {
   /** `sub`: the inviter_user_id of invitations this caller creates. */
   userId: string;
-  /** `name`: shown in the SMS text; absent in some tokens. */
-  name: string | undefined;
+  /**
+   * The `name` claim made safe by `safeDisplayName` when the token was read (never empty: a token
+   * without a usable name gets the fallback). Shown in the SMS text.
+   */
+  name: string;
 }

@@ -6,7 +6,7 @@ import type { Caller, Invitation } from '../domain/invitation.ts';
 import type { InviteCodeGenerator } from '../domain/inviteCode.ts';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
 import { checkPhoneNumber, type PhonePolicy } from '../domain/phone.ts';
-import { displayName, referralUrl, renderInvitationSms } from '../domain/smsText.ts';
+import { referralUrl, renderInvitationSms } from '../domain/smsText.ts';
 import type { OutboxPublisher } from '../outbox/OutboxPublisher.ts';
 import type { CreateInvitationOutcome, InvitationLimits } from '../store/createInvitationTransaction.ts';
 import type { InvitationStore } from '../store/InvitationStore.ts';
@@ -207,7 +207,7 @@ export function createInvitationService(
     return {
       invitationId: deps.newInvitationId(),
       inviterUserId: caller.userId,
-      inviterName: displayName(caller.name),
+      inviterName: caller.name, // already safe: safeDisplayName when the token was read
       phoneNumber: e164,
       inviteCode,
       referralUrl: referralUrl(options.referralBaseUrl, inviteCode),

@@ -32,8 +32,17 @@ test('a valid token gives the caller: sub and name', async (t) => {
   });
   t.deepEqual(await authenticator.authenticate(`bearer ${await mint({ name: undefined })}`), {
     userId: 'user-1',
-    name: undefined,
+    name: 'A friend',
   });
+});
+
+test('the name claim is made safe where it is read: bidi overrides and zero-width spaces do not get in', async (t) => {
+  const caller = await authenticator.authenticate(
+    `Bearer ${await mint({ name: '\u202EAlice\u200B\uFFFE' })}`,
+  );
+  t.is(caller.name, 'Alice');
+  const invisible = await authenticator.authenticate(`Bearer ${await mint({ name: '\u200B\u200B\u200B' })}`);
+  t.is(invisible.name, 'A friend');
 });
 
 const cases: [string, () => Promise<string | undefined>, string][] = [
