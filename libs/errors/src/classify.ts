@@ -57,6 +57,12 @@ const CONTENT_REFUSED_NAMES = new Set([
   'InvalidAttributeValue',
 ]);
 
+// SQS answers the JSON protocol with the legacy query code in `x-amzn-query-error`, and the SDK
+// names the error after it. For these errors the code is the bare name on AWS; the local emulator
+// prefixes it ("AWS.SimpleQueueService.InvalidMessageContents") and the SDK then throws a generic
+// SQSServiceException under that name. Both spellings are the same refusal.
+const SQS_QUERY_PREFIX = /^AWS\.SimpleQueueService\./;
+
 interface SdkErrorShape {
   name?: unknown;
   code?: unknown;
@@ -88,8 +94,10 @@ export function classifyError(error: unknown): Classification {
   const code = typeof shape.code === 'string' ? shape.code : undefined;
 
   // Before the SDK's hints: the name alone decides, whatever the HTTP status or fault looked like.
-  if (CONTENT_REFUSED_NAMES.has(name))
-    return { kind: 'permanent', code: name, message, contentRefused: true };
+  const unprefixed = name.replace(SQS_QUERY_PREFIX, '');
+  if (CONTENT_REFUSED_NAMES.has(unprefixed)) {
+    return { kind: 'permanent', code: unprefixed, message, contentRefused: true };
+  }
   if (name === 'AbortError' || name === 'TimeoutError')
     return { kind: 'transient', code: 'ABORTED', message };
   if (shape.$retryable !== undefined && shape.$retryable !== null) {

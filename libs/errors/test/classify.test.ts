@@ -78,6 +78,12 @@ test('SQS refusing the message content is permanent and says so, in the shape th
   for (const name of ['InvalidAttributeName', 'InvalidAttributeValue']) {
     t.like(classifyError(sdkError(name, 'client', 400)), { kind: 'permanent', contentRefused: true });
   }
+  // The query-protocol spelling (the SDK's generic exception under the header's code) is the same.
+  t.like(classifyError(sdkError('AWS.SimpleQueueService.InvalidMessageContents', 'client', 400)), {
+    kind: 'permanent',
+    code: 'InvalidMessageContents',
+    contentRefused: true,
+  });
   // Even without the SDK's metadata (a wrapped or re-thrown error), the name decides.
   t.like(classifyError(Object.assign(new Error('x'), { name: 'InvalidMessageContents' })), {
     kind: 'permanent',

@@ -57,7 +57,7 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
   const store = createInvitationStore({ client }, { table });
   const outbox = createOutboxStore({ client }, { table });
   const publisher = createOutboxPublisher(
-    { sqs, outbox, logger },
+    { sqs, outbox, logger, metrics, clock },
     { queueUrl: config.smsRequestsQueueUrl, sendTimeoutMs: config.outbox.sendTimeoutMs },
   );
   const relay = createOutboxRelay(

@@ -4,7 +4,7 @@
  * quota. SQS faults are real HTTP 500s from a proxy in front of the emulator.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import test, { type ExecutionContext } from 'ava';
 import { createAwsClients } from '@platform/aws-resources';
 import { decodeMessage } from '@platform/contracts';
@@ -131,7 +131,13 @@ test('two relays racing for the same outbox item send it once', async (t) => {
 
   const logger = createLogger({ service: 'invite-api-test', level: 'silent' });
   const publisher = createOutboxPublisher(
-    { sqs: h.aws.clients.sqs, outbox: h.api.outbox, logger },
+    {
+      sqs: h.aws.clients.sqs,
+      outbox: h.api.outbox,
+      logger,
+      metrics: { count: () => undefined },
+      clock: Date.now,
+    },
     { queueUrl: h.aws.urls.smsRequests, sendTimeoutMs: 3000 },
   );
   const second = createOutboxRelay(
@@ -159,4 +165,113 @@ test('the relay loop delivers pending messages on its own once SQS is back', asy
   fault.remove();
   t.is(await waitForMessageCount(h.aws.clients.sqs, h.aws.urls.smsRequests, 2, { timeoutMs: 20_000 }), 2);
   t.true(h.logs.some((l) => l.msg === 'outbox relay pass'));
+});
+
+/** An invitation whose outbox item is still pending (SQS failed once), its id. */
+async function pendingInvitation(h: Harness, proxy: RequestCounter, user: string, phoneNumber: string) {
+  const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
+  const { status, body } = await invite(h, user, phoneNumber);
+  fault.remove();
+  if (status !== 201) throw new Error(`invite answered ${status}`);
+  return String(body.invitationId);
+}
+
+test('SQS refuses the message for good (InvalidMessageContents): invitation failed with the reason, item never retried', async (t) => {
+  let now = Date.now();
+  const { h, proxy } = await withFaultySqs(t, { clock: () => now });
+  const invitationId = await pendingInvitation(h, proxy, 'refused-user', '+14155555011');
+  // An item written before names were made safe: U+FFFE in the body, which SQS (and the emulator,
+  // with the real InvalidMessageContents error) refuses on every attempt.
+  const item = await outboxItem(h, invitationId);
+  const body = String(item?.message_body).replace('"inviterName":"', '"inviterName":"\uFFFE');
+  await h.aws.clients.documentClient.send(
+    new UpdateCommand({
+      TableName: h.config.table,
+      Key: keys.outbox(invitationId),
+      UpdateExpression: 'SET message_body = :body',
+      ExpressionAttributeValues: { ':body': body },
+    }),
+  );
+
+  now += 10 * 60_000;
+  t.like(await h.api.relay.runOnce(), { due: 1, claimed: 1, sent: 0, failed: 0, refused: 1 });
+  t.is(
+    proxy.count({ service: 'sqs', operation: 'SendMessage', injected: false }),
+    1,
+    'sent once, to the real emulator',
+  );
+  t.true(
+    proxy
+      .requests({ service: 'sqs', operation: 'SendMessage', injected: false })
+      .every((r) => r.status === 400),
+    'the emulator answered 400 InvalidMessageContents',
+  );
+
+  // Visible in the API: failed, with a reason a client can act on.
+  const res = await h.request(`/api/invitations/${invitationId}`, { as: 'refused-user' });
+  const { invitation } = (await res.json()) as ApiBody & {
+    invitation: { status: string; failedAt?: string; failure?: { code: string; message: string } };
+  };
+  t.is(invitation.status, 'failed');
+  t.truthy(invitation.failedAt);
+  t.is(invitation.failure?.code, 'QUEUE_REFUSED');
+  t.true(invitation.failure?.message.includes('InvalidMessageContents'), invitation.failure?.message);
+
+  // The item is kept with its reason for inspection, out of the relay's way: never retried.
+  t.like(await outboxItem(h, invitationId), {
+    gsi1pk: 'OUTBOX#FAILED',
+    failure_code: 'QUEUE_REFUSED',
+    message_body: body,
+  });
+  now += 60 * 60_000;
+  t.like(await h.api.relay.runOnce(), { due: 0 });
+  t.is(proxy.count({ service: 'sqs', operation: 'SendMessage', injected: false }), 1, 'not sent again');
+
+  // Counted once, by reason; an error log names the invitation, not the content.
+  t.like(await h.metricTotals(), { 'InvitationsUndeliverable:InvalidMessageContents': 1 });
+  const logged = h.logs.find((l) => String(l.msg).startsWith('sms.requested refused by SQS for good'));
+  t.like(logged, { invitationId, code: 'InvalidMessageContents', outcome: 'failed' });
+  t.is((await queueCounts(h.aws.clients.sqs, h.aws.urls.smsRequests)).visible, 0);
+});
+
+test('a refusal of the request, not the content (403), keeps the item pending for an operator to fix', async (t) => {
+  let now = Date.now();
+  const { h, proxy } = await withFaultySqs(t, { clock: () => now });
+  const invitationId = await pendingInvitation(h, proxy, 'denied-user', '+14155555012');
+  const denied = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 403 });
+  now += 10 * 60_000;
+  t.like(await h.api.relay.runOnce(), { claimed: 1, sent: 0, failed: 1, refused: 0 });
+  t.like(await outboxItem(h, invitationId), { gsi1pk: 'OUTBOX#PENDING', attempts: 1 });
+  t.true(
+    h.logs.some((l) => l.level === 'error' && l.invitationId === invitationId),
+    'logged at error',
+  );
+
+  denied.remove();
+  now += 10 * 60_000;
+  t.like(await h.api.relay.runOnce(), { sent: 1 });
+  const res = await h.request(`/api/invitations/${invitationId}`, { as: 'denied-user' });
+  t.like(((await res.json()) as ApiBody).invitation, { status: 'queued' });
+});
+
+test('marking failed is idempotent and never moves an invitation that moved on', async (t) => {
+  const { h, proxy } = await withFaultySqs(t);
+  const invitationId = await pendingInvitation(h, proxy, 'mark-user', '+14155555013');
+  const failure = { code: 'QUEUE_REFUSED', message: 'test' };
+  t.is(await h.api.outbox.markFailed(invitationId, failure, Date.now()), 'failed');
+  t.is(await h.api.outbox.markFailed(invitationId, failure, Date.now()), 'not-pending');
+
+  const second = await pendingInvitation(h, proxy, 'mark-user-2', '+14155555014');
+  const applied = await h.api.store.applyStatus({
+    invitationId: second,
+    status: 'delivered',
+    occurredAt: new Date().toISOString(),
+    provider: 'local',
+    providerMessageId: 'm-1',
+    now: new Date().toISOString(),
+  });
+  t.is(applied.kind, 'applied');
+  t.is(await h.api.outbox.markFailed(second, failure, Date.now()), 'invitation-unchanged');
+  t.is((await h.api.store.get(second))?.status, 'delivered');
+  t.like(await outboxItem(h, second), { gsi1pk: 'OUTBOX#FAILED' });
 });

@@ -146,6 +146,13 @@ export const METRIC_CATALOGUE = {
     service: 'invite-api',
     description: 'Status reports: SMS failed.',
   },
+  InvitationsUndeliverable: {
+    unit: 'Count',
+    dimensions: ['Service', 'Reason'],
+    service: 'invite-api',
+    description:
+      'SMS requests the queue refused for good (e.g. InvalidMessageContents): invitation failed, by reason.',
+  },
   InvitationsAccepted: {
     unit: 'Count',
     dimensions: SERVICE,

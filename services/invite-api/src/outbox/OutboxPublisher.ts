@@ -1,22 +1,34 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { classifyError, type Classification } from '@platform/errors';
 import type { Logger } from '@platform/telemetry';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
+import type { MetricsPort } from '../service/ports.ts';
 import type { OutboxStore } from '../store/OutboxStore.ts';
 import { tagInvitationSpan } from '../telemetry/invitationSpan.ts';
 
+/**
+ * What became of one send:
+ * - `sent`: SQS has the message (and the outbox item is removed, or will be sent again harmlessly);
+ * - `retry`: not sent; the item stays pending and the relay tries again after its backoff;
+ * - `refused`: SQS refused the content for good; the item is marked failed and so is the invitation.
+ */
+export type PublishOutcome = 'sent' | 'retry' | 'refused';
+
 export interface OutboxPublisher {
   /**
-   * Sends the message, then removes its outbox item. Resolves false (never throws) when SQS did not
-   * take it: the item stays pending and the relay sends it later. A failed removal after a successful
-   * send means the relay sends it again: sms-sender's ledger makes that duplicate harmless.
+   * Sends the message, then removes its outbox item. Never throws. A failed removal after a
+   * successful send means the relay sends it again: sms-sender's ledger makes that duplicate harmless.
    */
-  publish(message: OutboxMessage): Promise<boolean>;
+  publish(message: OutboxMessage): Promise<PublishOutcome>;
 }
 
 export interface OutboxPublisherDeps {
-  sqs: SQSClient;
+  sqs: Pick<SQSClient, 'send'>;
   outbox: OutboxStore;
   logger: Logger;
+  metrics: MetricsPort;
+  /** Epoch ms. */
+  clock: () => number;
 }
 
 export interface OutboxPublisherOptions {
@@ -25,11 +37,44 @@ export interface OutboxPublisherOptions {
   sendTimeoutMs: number;
 }
 
+/** The invitation's failure.code when the queue refused its SMS request. */
+export const QUEUE_REFUSED_CODE = 'QUEUE_REFUSED';
+
 export function createOutboxPublisher(
   deps: OutboxPublisherDeps,
   options: OutboxPublisherOptions,
 ): OutboxPublisher {
-  const { sqs, outbox, logger } = deps;
+  const { sqs, outbox, logger, metrics, clock } = deps;
+
+  /**
+   * A refusal of the content itself (InvalidMessageContents, ...) comes back the same on every
+   * retry: retrying it forever would leave the invitation `queued` for good, its quota and phone
+   * guard spent. Other permanent errors (access denied, a missing queue) are the deployment's, not
+   * the message's: the item waits for an operator's fix, retried with backoff and logged loudly.
+   */
+  async function refused(message: OutboxMessage, verdict: Classification): Promise<PublishOutcome> {
+    const failure = {
+      code: QUEUE_REFUSED_CODE,
+      message: `SQS refused the sms.requested message (${verdict.code}): ${verdict.message}`.slice(0, 500),
+    };
+    try {
+      const outcome = await outbox.markFailed(message.invitationId, failure, clock());
+      if (outcome === 'not-pending') return 'refused';
+      metrics.count('InvitationsUndeliverable', 1, { Reason: verdict.code });
+      logger.error(
+        { invitationId: message.invitationId, code: verdict.code, outcome },
+        'sms.requested refused by SQS for good; outbox item and invitation marked failed',
+      );
+      return 'refused';
+    } catch (error) {
+      logger.warn(
+        { err: error, invitationId: message.invitationId },
+        'sms.requested refused by SQS but not yet marked failed; the relay will try again',
+      );
+      return 'retry';
+    }
+  }
+
   return {
     async publish(message) {
       // The request's span inline, the relay's send span later: either way the send is findable.
@@ -44,11 +89,20 @@ export function createOutboxPublisher(
           { abortSignal: AbortSignal.timeout(options.sendTimeoutMs) },
         );
       } catch (error) {
-        logger.warn(
-          { err: error, invitationId: message.invitationId },
-          'sms.requested not sent; the outbox relay will retry',
-        );
-        return false;
+        const verdict = classifyError(error);
+        if (verdict.kind === 'permanent' && verdict.contentRefused === true) return refused(message, verdict);
+        if (verdict.kind === 'permanent') {
+          logger.error(
+            { err: error, invitationId: message.invitationId, code: verdict.code },
+            'sms.requested not sent: SQS refused the request (not its content); the outbox keeps it until that is fixed',
+          );
+        } else {
+          logger.warn(
+            { err: error, invitationId: message.invitationId },
+            'sms.requested not sent; the outbox relay will retry',
+          );
+        }
+        return 'retry';
       }
       try {
         await outbox.remove(message.invitationId);
@@ -58,7 +112,7 @@ export function createOutboxPublisher(
           'sms.requested sent but its outbox item was not removed; the relay will send it again',
         );
       }
-      return true;
+      return 'sent';
     },
   };
 }

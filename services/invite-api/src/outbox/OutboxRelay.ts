@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { extractTraceContext, type Logger } from '@platform/telemetry';
 import type { PendingOutboxItem } from '../store/OutboxStore.ts';
 import type { OutboxStore } from '../store/OutboxStore.ts';
-import type { OutboxPublisher } from './OutboxPublisher.ts';
+import type { OutboxPublisher, PublishOutcome } from './OutboxPublisher.ts';
 
 export interface OutboxRelayDeps {
   outbox: OutboxStore;
@@ -25,7 +25,10 @@ export interface RelayPass {
   due: number;
   claimed: number;
   sent: number;
+  /** Not sent this time; retried after the backoff. */
   failed: number;
+  /** Refused by SQS for good: marked failed, never retried. */
+  refused: number;
 }
 
 export interface OutboxRelay {
@@ -39,8 +42,9 @@ export interface OutboxRelay {
 /**
  * Sends outbox items the request path could not (SQS failed, or the process died between the
  * transaction and the send). Every replica runs one; a conditional claim keeps two relays from
- * sending the same item in the same round. Items are never dropped: a permanently failing SQS shows
- * up as a growing outbox, logged on each failed pass.
+ * sending the same item in the same round. Items are never dropped: an SQS that keeps failing shows
+ * up as a growing outbox, logged on each failed pass. The one exception is a message SQS refuses
+ * for its content (see OutboxPublisher): retrying cannot help, so it is marked failed with the reason.
  */
 const tracer = trace.getTracer('@platform/invite-api');
 
@@ -58,14 +62,16 @@ export function createOutboxRelay(deps: OutboxRelayDeps, options: OutboxRelayOpt
   async function runOnce(): Promise<RelayPass> {
     const now = clock();
     const due = await outbox.listDue(now, options.batchSize);
-    const pass: RelayPass = { due: due.length, claimed: 0, sent: 0, failed: 0 };
+    const pass: RelayPass = { due: due.length, claimed: 0, sent: 0, failed: 0, refused: 0 };
     for (const item of due) {
       // stop() waits for this pass: leave the rest of the batch to the next pass (here or on another
       // replica) rather than holding shutdown for up to batchSize sends.
       if (stopRequested) break;
       if (!(await outbox.claim(item, now + retryDelay(item.attempts)))) continue;
       pass.claimed++;
-      if (await send(item)) pass.sent++;
+      const outcome = await send(item);
+      if (outcome === 'sent') pass.sent++;
+      else if (outcome === 'refused') pass.refused++;
       else pass.failed++;
     }
     if (pass.claimed > 0) logger.info({ outbox: pass }, 'outbox relay pass');
@@ -78,16 +84,19 @@ export function createOutboxRelay(deps: OutboxRelayDeps, options: OutboxRelayOpt
    * none) and the invitation.id tag is what ties it to the request. Should the stored attributes carry
    * a traceparent (no room for the instrumentation), the span joins that trace instead.
    */
-  function send(item: PendingOutboxItem): Promise<boolean> {
+  function send(item: PendingOutboxItem): Promise<PublishOutcome> {
     return tracer.startActiveSpan(
       'outbox.relay send',
       { kind: SpanKind.INTERNAL, attributes: { 'outbox.attempts': item.attempts } },
       extractTraceContext(item.attributes),
       async (span) => {
         try {
-          const sent = await publisher.publish(item);
-          if (!sent) span.setStatus({ code: SpanStatusCode.ERROR, message: 'not sent; retried later' });
-          return sent;
+          const outcome = await publisher.publish(item);
+          if (outcome === 'retry')
+            span.setStatus({ code: SpanStatusCode.ERROR, message: 'not sent; retried later' });
+          if (outcome === 'refused')
+            span.setStatus({ code: SpanStatusCode.ERROR, message: 'refused by SQS; marked failed' });
+          return outcome;
         } finally {
           span.end();
         }

@@ -7,6 +7,7 @@ export type InviteMetricName =
   | 'InvitationsSent'
   | 'InvitationsDelivered'
   | 'InvitationsFailed'
+  | 'InvitationsUndeliverable'
   | 'InvitationsAccepted';
 
 /** The part of `@platform/telemetry`'s Metrics the service uses (flushing is main.ts's business). */

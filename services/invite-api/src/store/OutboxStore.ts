@@ -1,12 +1,15 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { MessageAttributeValue as SqsAttributeValue } from '@aws-sdk/client-sqs';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
+import { STATUS_RANK } from '../domain/status.ts';
+import { epochSeconds } from '../domain/windows.ts';
 import { outboxSortKey } from './createInvitationTransaction.ts';
 import { gsi1, keys } from './keys.ts';
 
@@ -27,7 +30,31 @@ export interface OutboxStore {
   claim(item: PendingOutboxItem, retryAt: number): Promise<boolean>;
   /** The message is on the queue: the item is done. */
   remove(invitationId: string): Promise<void>;
+  /**
+   * The queue refused the message for good (its content): the item leaves the relay's partition,
+   * keeping the message and the reason for inspection, and the invitation becomes `failed` with
+   * that reason, in one transaction. Idempotent.
+   */
+  markFailed(invitationId: string, failure: OutboxFailure, now: number): Promise<MarkFailedOutcome>;
 }
+
+export interface OutboxFailure {
+  /** Stable, for API clients: the invitation's `failure.code`. */
+  code: string;
+  /** What the queue said; never the message's content. */
+  message: string;
+}
+
+export type MarkFailedOutcome =
+  /** Item marked and invitation failed. */
+  | 'failed'
+  /** Item marked; the invitation had already moved on (or is gone) and keeps its status. */
+  | 'invitation-unchanged'
+  /** The item was no longer pending (marked or sent by another relay meanwhile): nothing changed. */
+  | 'not-pending';
+
+/** How long a refused outbox item is kept for inspection before DynamoDB's TTL removes it. */
+export const FAILED_OUTBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 export function createOutboxStore(
   { client }: { client: DynamoDBDocumentClient },
@@ -79,6 +106,64 @@ export function createOutboxStore(
 
     async remove(invitationId) {
       await client.send(new DeleteCommand({ TableName: table, Key: keys.outbox(invitationId) }));
+    },
+
+    async markFailed(invitationId, failure, now) {
+      const at = new Date(now).toISOString();
+      const markItem = {
+        Update: {
+          TableName: table,
+          Key: keys.outbox(invitationId),
+          UpdateExpression:
+            'SET gsi1pk = :failed, gsi1sk = :sortKey, failure_code = :code, failure_message = :message, failed_at = :at, #ttl = :ttl',
+          // Only a pending item: a second relay (or a retry of this write) changes nothing.
+          ConditionExpression: 'attribute_exists(pk) AND gsi1pk = :pending',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':failed': gsi1.outboxFailed,
+            ':pending': gsi1.outboxPending,
+            ':sortKey': `${at}#${invitationId}`,
+            ':code': failure.code,
+            ':message': failure.message,
+            ':at': at,
+            ':ttl': epochSeconds(now + FAILED_OUTBOX_RETENTION_MS),
+          },
+        },
+      };
+      const failInvitation = {
+        Update: {
+          TableName: table,
+          Key: keys.invitation(invitationId),
+          UpdateExpression:
+            'SET #status = :status, status_rank = :rank, failed_at = if_not_exists(failed_at, :at), failure_code = :code, failure_message = :message, updated_at = :at',
+          // The same rank rule as every status change: a status that moved on is never overwritten.
+          ConditionExpression: 'attribute_exists(pk) AND status_rank < :rank',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': 'failed',
+            ':rank': STATUS_RANK.failed,
+            ':at': at,
+            ':code': failure.code,
+            ':message': failure.message,
+          },
+        },
+      };
+      try {
+        await client.send(new TransactWriteCommand({ TransactItems: [markItem, failInvitation] }));
+        return 'failed';
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [itemReason, invitationReason] = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+        if (itemReason === 'ConditionalCheckFailed') return 'not-pending';
+        if (invitationReason !== 'ConditionalCheckFailed') throw error;
+      }
+      try {
+        await client.send(new UpdateCommand(markItem.Update));
+        return 'invitation-unchanged';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'not-pending';
+        throw error;
+      }
     },
   };
 }

@@ -42,5 +42,7 @@ export const gsi1 = {
   inviter: (userId: string) => `INVITER#${userId}`,
   inviterSort: (createdAt: string, invitationId: string) => `${createdAt}#${invitationId}`,
   outboxPending: 'OUTBOX#PENDING',
+  /** Outbox items the queue refused for good: out of the relay's partition, kept for inspection. */
+  outboxFailed: 'OUTBOX#FAILED',
   outboxSort: (createdAt: string, invitationId: string) => `${createdAt}#${invitationId}`,
 };
