@@ -1,5 +1,6 @@
 // Renders kustomize/overlays/{dev,prod} with `kubectl kustomize`, validates every object against the
 // Kubernetes and KEDA schemas, and enforces the platform's deployment policies on what renders.
+import path from 'node:path';
 import test from 'ava';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IContainer, IProbe } from 'kubernetes-models/v1';
@@ -10,6 +11,8 @@ import {
   WORKERS,
   findAll,
   findOne,
+  kustomize,
+  REPO_ROOT,
   renderedOverlay,
   selects,
   type K8sObject,
@@ -42,6 +45,18 @@ function deploymentsOf(objects: K8sObject[]): IDeployment[] {
 function deploymentName(deployment: IDeployment): string {
   return deployment.metadata?.name ?? '';
 }
+
+/** TEST-NET-1 (RFC 5737): the base NetworkPolicy's source until an overlay names the ALB subnets. */
+const BASE_ADMITS_NOTHING = '192.0.2.0/24';
+
+test('base: the invite-api NetworkPolicy admits no real source until an overlay says where the ALB is', async (t) => {
+  const base = await kustomize(path.join(REPO_ROOT, 'k8s'));
+  const policy = as.networkPolicy(findOne(base, 'NetworkPolicy', 'invite-api'));
+  t.deepEqual(
+    (policy.spec?.ingress ?? []).flatMap((rule) => (rule.from ?? []).map((peer) => peer.ipBlock?.cidr)),
+    [BASE_ADMITS_NOTHING],
+  );
+});
 
 for (const overlay of OVERLAYS) {
   test(`${overlay}: renders and every object matches its Kubernetes or KEDA schema`, async (t) => {
@@ -291,7 +306,7 @@ for (const overlay of OVERLAYS) {
     }
   });
 
-  test(`${overlay}: NetworkPolicies: workers accept no connections, invite-api only on its port; egress to DNS, HTTPS, OTLP`, async (t) => {
+  test(`${overlay}: NetworkPolicies: workers accept no connections, invite-api only on its port from the ALB subnets; egress to DNS, HTTPS, OTLP`, async (t) => {
     const objects = await renderedOverlay(overlay);
     const policies = findAll(objects, 'NetworkPolicy').map(as.networkPolicy);
     for (const deployment of deploymentsOf(objects)) {
@@ -316,6 +331,41 @@ for (const overlay of OVERLAYS) {
         const port = Number(containerEnv(objects, container).PORT);
         const ingressPorts = (spec?.ingress ?? []).flatMap((rule) => (rule.ports ?? []).map((p) => p.port));
         t.deepEqual(ingressPorts, [port], `${name}: ingress only on PORT`);
+        // Only the ALB's subnets: a rule without `from` (anyone) or with a pod/namespace selector would
+        // let a client reach a pod directly and pick its own X-Forwarded-For address.
+        const peers = (spec?.ingress ?? []).flatMap((rule) => rule.from ?? []);
+        t.true(
+          (spec?.ingress ?? []).every((rule) => (rule.from ?? []).length > 0),
+          `${name}: every ingress rule names its sources`,
+        );
+        const cidrs = peers.map((peer) => peer.ipBlock?.cidr ?? '');
+        t.true(
+          peers.every(
+            (peer) =>
+              peer.ipBlock !== undefined &&
+              peer.podSelector === undefined &&
+              peer.namespaceSelector === undefined,
+          ),
+          `${name}: sources are address blocks only`,
+        );
+        for (const cidr of cidrs) {
+          t.regex(
+            cidr,
+            /^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2\d|3[0-2])$/,
+            `${name}: ${cidr} is a subnet, not the world`,
+          );
+          t.not(cidr, BASE_ADMITS_NOTHING, `${name}: the overlay sets the load balancer subnets`);
+        }
+        const ingress = as.ingress(findOne(objects, 'Ingress', name));
+        const subnets = (ingress.metadata?.annotations?.['alb.ingress.kubernetes.io/subnets'] ?? '')
+          .split(',')
+          .map((subnet) => subnet.trim())
+          .filter((subnet) => subnet !== '');
+        t.is(subnets.length, cidrs.length, `${name}: the ALB is placed in the subnets the policy admits`);
+        t.true(
+          subnets.every((subnet) => /^subnet-[0-9a-f]{8,17}$/.test(subnet)),
+          subnets.join(','),
+        );
       }
     }
   });

@@ -1,7 +1,13 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
- * The key a client is rate-limited by. IPv4 addresses as they are; IPv6 addresses by their /64
+ * The key a client is rate-limited by, from `ctx.ip`: with TRUSTED_PROXY_HOPS > 0 that is the
+ * X-Forwarded-For entry the last trusted proxy (the ALB) appended, believed by hop count alone.
+ * That is only sound while nothing but that proxy can reach a pod: a client connecting directly
+ * would write its own X-Forwarded-For and pick its own bucket. The invite-api NetworkPolicy
+ * (k8s/invite-api/networkpolicy.yaml, docs/deploy.md "Network access to invite-api") admits only
+ * the ALB's subnets on the HTTP port, which is what makes the hop count trustworthy.
+ * IPv4 addresses as they are; IPv6 addresses by their /64
  * prefix, because one subscriber usually holds a whole /64 and could otherwise rotate through 2^64
  * addresses. IPv4-mapped IPv6 (::ffff:1.2.3.4) is the IPv4 address. Anything else (a malformed
  * X-Forwarded-For behind a misconfigured proxy) shares one bucket rather than getting a fresh one.
