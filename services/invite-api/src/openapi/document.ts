@@ -87,9 +87,14 @@ export const schemas = {
       failedAt: { ...timestamp, description: 'When sending failed permanently.' },
       failure: {
         type: 'object',
+        description:
+          "Why the invitation failed: the provider's error code (e.g. OPTED_OUT), or QUEUE_REFUSED when the SMS request was refused by the queue for good.",
         additionalProperties: false,
         required: ['code', 'message'],
-        properties: { code: { type: 'string', examples: ['OPTED_OUT'] }, message: { type: 'string' } },
+        properties: {
+          code: { type: 'string', examples: ['OPTED_OUT', 'QUEUE_REFUSED'] },
+          message: { type: 'string' },
+        },
       },
       acceptedAt: timestamp,
     },
