@@ -13,7 +13,7 @@ import {
   type LatestVersion,
 } from './registry.ts';
 import { sqsMessageSizeBytes } from './size.ts';
-import { asciiJson, sqsRefusedCharacter } from './sqsText.ts';
+import { asciiJson, labelSqsRefusedCharacters, sqsRefusedCharacter } from './sqsText.ts';
 import { validateVersion } from './validation.ts';
 
 export interface EncodeOptions<V extends number = number> {
@@ -142,9 +142,12 @@ function assertSqsText(
   }
 }
 
-/** RFC 6901: `~` and `/` escaped. The key itself may hold the refused character; the label names it. */
+/**
+ * RFC 6901: `~` and `/` escaped. A refused character in the key itself is written as its label, so
+ * the error can be logged or put in a message attribute without carrying the character along.
+ */
 function jsonPointerToken(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+  return labelSqsRefusedCharacters(key.replaceAll('~', '~0').replaceAll('/', '~1'));
 }
 
 function assertWithinSize(

@@ -52,4 +52,9 @@ export type { DecodedMessage, DecodedMessageOf } from './decode.ts';
 export { deadLetterAttributes, deadLetterReasonOf } from './deadLetter.ts';
 export type { DeadLetterProvenance, DeadLetterReason } from './deadLetter.ts';
 export { sqsMessageSizeBytes } from './size.ts';
-export { asciiJson, removeSqsRefusedCharacters, sqsRefusedCharacter } from './sqsText.ts';
+export {
+  asciiJson,
+  labelSqsRefusedCharacters,
+  removeSqsRefusedCharacters,
+  sqsRefusedCharacter,
+} from './sqsText.ts';

@@ -21,6 +21,11 @@ export function removeSqsRefusedCharacters(text: string): string {
   return text.replace(SQS_REFUSED_CHARACTER, '');
 }
 
+/** `text` with each character SQS refuses written as its `U+XXXX` label (safe to log and to send). */
+export function labelSqsRefusedCharacters(text: string): string {
+  return text.replace(SQS_REFUSED_CHARACTER, (character) => `<${codePointLabel(character)}>`);
+}
+
 /**
  * JSON with every character outside printable ASCII written as a `\uXXXX` escape (a character above
  * U+FFFF as its two surrogate escapes, as JSON defines). Every JSON parser reads it back to the same

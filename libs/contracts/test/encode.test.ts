@@ -9,6 +9,9 @@ import {
   TRACE_ATTRIBUTE_NAMES,
   encodeMessage,
   sqsMessageSizeBytes,
+  asciiJson,
+  labelSqsRefusedCharacters,
+  removeSqsRefusedCharacters,
   sqsRefusedCharacter,
   type ContractName,
 } from '@platform/contracts';
@@ -181,4 +184,13 @@ test('encode checks nested values, each reported', (t) => {
 
 test('tab, newline and carriage return are allowed, as SQS allows them', (t) => {
   t.notThrows(() => encodeMessage('image.job.requested', { ...image, params: { text: 'a\tb\nc\rd' } }));
+});
+
+test('the character set: what SQS accepts and refuses, labelled for logs', (t) => {
+  t.is(sqsRefusedCharacter('a\t\n\r \uD7FF\uE000\uFFFD\u{10000}\u{10FFFF}😀'), undefined);
+  t.is(sqsRefusedCharacter('\u0008'), 'U+0008');
+  t.is(sqsRefusedCharacter('\uDFFF'), 'U+DFFF');
+  t.is(removeSqsRefusedCharacters('a\uFFFEb\uD800c'), 'abc');
+  t.is(labelSqsRefusedCharacters('k\uFFFE'), 'k<U+FFFE>');
+  t.is(asciiJson(JSON.stringify({ a: 'é😀\u007f' })), '{"a":"\\u00e9\\ud83d\\ude00\\u007f"}');
 });

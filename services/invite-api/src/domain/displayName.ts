@@ -32,7 +32,7 @@ const SPACING = /[\p{Cc}\p{Zl}\p{Zp}\s]+/gu;
 // Default_Ignorable_Code_Point covers the bidi controls (U+061C, U+200E/F, U+202A-E, U+2066-9),
 // zero-width characters (U+200B-D, U+2060-4, U+FEFF), soft hyphen, fillers, variation selectors
 // and tags; \p{Cf} the remaining format characters; plus noncharacters.
-const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Noncharacter_Code_Point}]/gu;
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Noncharacter_Code_Point}]/u;
 const JOINER = /[\u200C\u200D]/u;
 const VARIATION_SELECTOR = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 const TAG = /[\u{E0020}-\u{E007F}]/u;
@@ -48,7 +48,11 @@ export function safeDisplayName(raw: unknown): string {
     .replace(LONE_SURROGATE, '')
     .normalize('NFC')
     .replace(SPACING, ' ');
-  const visible = removeSqsRefusedCharacters(removeInvisible(text)).replace(/ {2,}/g, ' ').trim();
+  // NFC again: removing an invisible character can leave a decomposed pair it had kept apart.
+  const visible = removeSqsRefusedCharacters(removeInvisible(text))
+    .normalize('NFC')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   const name = truncate(visible).trim();
   return name === '' ? FALLBACK_NAME : name;
 }
@@ -56,32 +60,28 @@ export function safeDisplayName(raw: unknown): string {
 /** Invisible characters out, except where they are part of what is seen (see the policy above). */
 function removeInvisible(text: string): string {
   const chars = Array.from(text);
-  let kept = '';
+  const kept: string[] = [];
   for (let i = 0; i < chars.length; i++) {
     const char = chars[i] ?? '';
-    INVISIBLE.lastIndex = 0;
-    if (!INVISIBLE.test(char) || keepsMeaning(chars, i, kept)) kept += char;
+    if (!INVISIBLE.test(char) || keepsMeaning(char, kept, chars[i + 1] ?? '')) kept.push(char);
   }
-  return kept;
+  return kept.join('');
 }
 
-function keepsMeaning(chars: readonly string[], i: number, kept: string): boolean {
-  const char = chars[i] ?? '';
-  const before = Array.from(kept).at(-1) ?? '';
-  const after = chars[i + 1] ?? '';
+function keepsMeaning(char: string, kept: readonly string[], after: string): boolean {
+  const before = kept.at(-1) ?? '';
   if (JOINER.test(char)) return JOINABLE.test(before) && JOINABLE.test(after);
   if (VARIATION_SELECTOR.test(char))
-    return before !== '' && !VARIATION_SELECTOR.test(before) && before !== ' ';
+    return before !== '' && before !== ' ' && !VARIATION_SELECTOR.test(before);
   if (TAG.test(char)) return tagSequenceContinues(kept);
   return false;
 }
 
 /** A tag character belongs to a flag when the kept text ends in 🏴 plus tag characters only. */
-function tagSequenceContinues(kept: string): boolean {
-  const chars = Array.from(kept);
-  let j = chars.length - 1;
-  while (j >= 0 && TAG.test(chars[j] ?? '') && chars[j] !== '\u{E007F}') j--;
-  return chars[j] === EMOJI_TAG_BASE;
+function tagSequenceContinues(kept: readonly string[]): boolean {
+  let j = kept.length - 1;
+  while (j >= 0 && TAG.test(kept[j] ?? '') && kept[j] !== '\u{E007F}') j--;
+  return kept[j] === EMOJI_TAG_BASE;
 }
 
 /** The longest prefix of whole grapheme clusters within MAX_NAME_UNITS (see the policy above). */

@@ -1,4 +1,5 @@
 import test from 'ava';
+import fc from 'fast-check';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import { encodeMessage, sqsRefusedCharacter } from '@platform/contracts';
 import { FALLBACK_NAME, MAX_NAME_UNITS, isGsm7, safeDisplayName } from '../../src/domain/displayName.ts';
@@ -90,6 +91,8 @@ test('bidi controls and zero-width characters are removed; a name of only those 
 test('NFC: decomposed input becomes composed', (t) => {
   t.is(safeDisplayName('Zoe\u0308'), 'Zoë');
   t.is(safeDisplayName('Zoe\u0308').length, 3);
+  // An invisible character between a letter and its accent: removed, then composed.
+  t.is(safeDisplayName('Zoe\u200B\u0308'), 'Zoë');
 });
 
 test('whitespace and control characters become single spaces', (t) => {
@@ -152,4 +155,55 @@ test('a pile of combining marks on one character is dropped, the rest of the nam
 
 test('a huge claim costs no more than a long name', (t) => {
   t.is(safeDisplayName('x'.repeat(100_000)), 'x'.repeat(40));
+});
+
+test('property: any string (full Unicode, lone surrogates, invisibles) gives a safe, bounded, stable name', (t) => {
+  const hostileChar = fc.constantFrom(
+    '\u200B',
+    '\u200D',
+    '\u200C',
+    '\u202E',
+    '\u2066',
+    '\uFEFF',
+    '\uFE0F',
+    '\uFFFE',
+    '\uFFFF',
+    '\uD83D',
+    '\uDE00',
+    '\u0000',
+    '\u001B',
+    '\u0301',
+    '\u{E0067}',
+    '\u{E007F}',
+    '🏴',
+    '👨',
+    '🏽',
+    '€',
+    ' ',
+    '\n',
+  );
+  const name = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 120 }),
+    fc
+      .array(fc.oneof(hostileChar, fc.string({ unit: 'grapheme', maxLength: 3 })), { maxLength: 60 })
+      .map((parts) => parts.join('')),
+  );
+  let runs = 0;
+  fc.assert(
+    fc.property(name, (raw) => {
+      runs++;
+      const safe = safeDisplayName(raw);
+      return (
+        safe.length > 0 &&
+        safe.length <= MAX_NAME_UNITS &&
+        sqsRefusedCharacter(safe) === undefined &&
+        safe === safe.normalize('NFC') &&
+        safe === safe.trim() &&
+        !/[\p{Cc}\u200B\u202A-\u202E\u2066-\u2069\uFEFF]/u.test(safe) &&
+        safeDisplayName(safe) === safe
+      );
+    }),
+    { numRuns: 2000 },
+  );
+  t.is(runs, 2000);
 });
