@@ -65,3 +65,20 @@ test('an invalid environment exits 78 naming every bad variable, the telemetry o
     t.regex(stderr, new RegExp(`${name}: `));
   }
 });
+
+test('METRICS_SINK=cloudwatch without a CloudWatch endpoint: the service starts, the failed flush is a warning', async (t) => {
+  const aws = await useIsolatedAws(t, {
+    queues: { imageJobs: { visibilityTimeoutSeconds: 30, maxReceiveCount: 5 } },
+  });
+  const worker = runService(t, {
+    name: 'signal-worker',
+    entry: ENTRY,
+    env: { ...aws.env, METRICS_SINK: 'cloudwatch' },
+    telemetry: false,
+  });
+  const failed = await worker.waitForLog((line) => line.json?.msg === 'metrics flush failed', 60_000);
+  t.is(failed.json?.level, 'warn');
+  await worker.waitForLog((line) => line.json?.msg === 'worker polling', 30_000);
+  const exit = await worker.kill('SIGTERM');
+  t.deepEqual(exit, { code: 0, signal: null }, worker.tail(20));
+});
