@@ -43,7 +43,9 @@ async function assertAnswered(
     t.is(exchange.statuses.at(-1), status, `${name} on ${path}: refused with ${status} (${seen})`);
     let body: unknown;
     t.notThrows(
-      () => (body = JSON.parse(exchange.lastBody)),
+      () => {
+        body = JSON.parse(exchange.lastBody) as unknown;
+      },
       `${name}: a JSON body (${exchange.lastBody.slice(0, 200)})`,
     );
     options.expectBody(body, status);
