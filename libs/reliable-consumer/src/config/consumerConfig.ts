@@ -249,16 +249,17 @@ export function readPrefixedConsumerSettings(
     backoffBaseSeconds: [`${prefix}BACKOFF_BASE_SECONDS`, base.BACKOFF_BASE_SECONDS],
     backoffMaxSeconds: [`${prefix}BACKOFF_MAX_SECONDS`, base.BACKOFF_MAX_SECONDS],
   } as const;
-  const spec = Object.fromEntries(Object.values(names));
-  let raw: Record<string, number>;
-  try {
-    raw = readConfig(spec, env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-    raw = Object.fromEntries(
-      Object.values(names).map(([name, validator]) => [name, validator.default as number]),
-    );
+  // One variable at a time: a bad one is named and replaced by its default, so the relations
+  // between the good ones are still checked and every problem is reported in one go.
+  const raw: Record<string, number> = {};
+  for (const [name, validator] of Object.values(names)) {
+    try {
+      raw[name] = readConfig({ [name]: validator }, env)[name] as number;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      raw[name] = validator.default as number;
+    }
   }
   const value = (key: keyof typeof names) => raw[names[key][0]] as number;
   const settings: QueueConsumerSettings = {
