@@ -82,3 +82,43 @@ test('METRICS_SINK=cloudwatch without a CloudWatch endpoint: the service starts,
   const exit = await worker.kill('SIGTERM');
   t.deepEqual(exit, { code: 0, signal: null }, worker.tail(20));
 });
+
+test('an uncaught error caused by a client is logged and the process keeps running', async (t) => {
+  const aws = await useIsolatedAws(t, {
+    queues: { imageJobs: { visibilityTimeoutSeconds: 30, maxReceiveCount: 5 } },
+  });
+  const worker = runService(t, {
+    name: 'signal-worker',
+    entry: ENTRY,
+    env: { ...aws.env, FIXTURE_UNCAUGHT: 'client' },
+    telemetry: false,
+  });
+  const polling = await worker.waitForLog((line) => line.json?.msg === 'worker polling', 60_000);
+  const logged = await worker.waitForLog(
+    (line) => line.json?.msg === 'error caused by a client connection; still running',
+  );
+  t.is(logged.json?.level, 'warn');
+  const health = await fetch(`http://127.0.0.1:${Number(polling.json?.healthPort)}/healthz`);
+  t.is(health.status, 200, 'still serving');
+  t.deepEqual(await worker.kill('SIGTERM'), { code: 0, signal: null });
+});
+
+test('an uncaught bug is logged at fatal and stops the process gracefully with exit 70', async (t) => {
+  const aws = await useIsolatedAws(t, {
+    queues: { imageJobs: { visibilityTimeoutSeconds: 30, maxReceiveCount: 5 } },
+  });
+  const worker = runService(t, {
+    name: 'signal-worker',
+    entry: ENTRY,
+    env: { ...aws.env, FIXTURE_UNCAUGHT: 'bug' },
+    telemetry: false,
+  });
+  const exit = await worker.exited;
+  t.deepEqual(exit, { code: 70, signal: null }, worker.tail());
+  const fatal = worker.logs().find((line) => line.json?.msg === 'uncaught error: a bug; stopping');
+  t.like(fatal?.json, { level: 'fatal', err: { type: 'TypeError' } });
+  t.truthy(
+    worker.logs().find((line) => line.json?.msg === 'consumer stopped'),
+    'stopped gracefully',
+  );
+});
