@@ -3,8 +3,10 @@
 // its status and a body, and the processes stay up (/healthz 200 afterwards, no fatal line). Both
 // run with METRICS_SINK=cloudwatch against the emulators, which have no CloudWatch: they start,
 // and a failed metrics flush is a warning, never a crash.
-import { useIsolatedAws, type RunningService } from '@platform/testkit';
+import { connect } from 'node:net';
+import { useIsolatedAws, waitFor, type RunningService } from '@platform/testkit';
 import test, { type ExecutionContext } from 'ava';
+import { LOCAL_DEV_JWT, mintToken } from '../../services/invite-api/src/auth/mintToken.ts';
 import { startInviteApiProcess } from '../../services/invite-api/test/helpers/childService.ts';
 import { startSender, TEST_QUEUES } from '../../services/sms-sender/test/helpers/smsSender.ts';
 import { malformedRequests, sendRaw } from './rawHttp.ts';
@@ -71,8 +73,27 @@ test('invite-api answers every malformed request with its JSON error and stays u
     });
   }
 
+  // A client that hangs up in the middle of its body: routine, logged at debug, never an error line.
+  const token = await mintToken({ sub: 'hang-up-user', name: 'Hal', ttlSeconds: 600, ...LOCAL_DEV_JWT });
+  const requestLines = () => service.logs().filter((line) => line.json?.msg === 'request').length;
+  const before = requestLines();
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  socket.write(
+    `POST /api/invitations HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"phoneNu',
+    () => socket.destroy(),
+  );
+  await waitFor(() => requestLines() > before, { description: 'the abandoned request to be logged' });
+
   t.is((await fetch(`${baseUrl}/healthz`)).status, 200);
   assertAlive(t, service);
+  const errors = service.logs().filter((line) => line.json?.level === 'error');
+  t.deepEqual(
+    errors.map((line) => line.text),
+    [],
+    'nothing a client sent is logged as an error',
+  );
   const noisy = service.logs().filter((line) => line.json?.msg === 'unhandled error after the response');
   t.deepEqual(
     noisy.map((line) => line.text),
