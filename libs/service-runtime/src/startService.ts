@@ -112,11 +112,8 @@ export async function startService<C>(definition: ServiceDefinition<C>): Promise
     process.exit(EXIT_CODES.config);
   }
 
-  const logger = createLogger({
-    service: definition.name,
-    level: telemetry.logLevel,
-    destination: pino.destination({ dest: 1, sync: definition.syncLogs ?? false }),
-  });
+  const destination = pino.destination({ dest: 1, sync: definition.syncLogs ?? false });
+  const logger = createLogger({ service: definition.name, level: telemetry.logLevel, destination });
   crash.log = logger;
   const aws = createAwsClients(process.env);
   const onFlushError = (error: unknown) => logger.warn({ err: error }, 'metrics flush failed');
@@ -195,7 +192,12 @@ export async function startService<C>(definition: ServiceDefinition<C>): Promise
   }
 
   function finish(code: ExitCode): never {
-    logger.flush();
+    try {
+      // The last lines (why we stop) must reach stdout before exit, also from the async buffer.
+      destination.flushSync();
+    } catch {
+      // Not open yet (nothing written) or stdout is gone: nothing more to save.
+    }
     process.exit(code);
   }
 
