@@ -4,10 +4,11 @@
 // run with METRICS_SINK=cloudwatch against the emulators, which have no CloudWatch: they start,
 // and a failed metrics flush is a warning, never a crash.
 import { connect } from 'node:net';
-import { useIsolatedAws, waitFor, type RunningService } from '@platform/testkit';
+import { runService, useIsolatedAws, waitFor, type RunningService } from '@platform/testkit';
 import test, { type ExecutionContext } from 'ava';
 import { LOCAL_DEV_JWT, mintToken } from '../../services/invite-api/src/auth/mintToken.ts';
-import { startInviteApiProcess } from '../../services/invite-api/test/helpers/childService.ts';
+import { INVITE_API_ENTRY } from '../../services/invite-api/test/helpers/childService.ts';
+import { baseTestEnv } from '../../services/invite-api/test/helpers/harness.ts';
 import { startSender, TEST_QUEUES } from '../../services/sms-sender/test/helpers/smsSender.ts';
 import { malformedRequests, sendRaw } from './rawHttp.ts';
 
@@ -56,10 +57,14 @@ async function assertAnswered(
 
 test('invite-api answers every malformed request with its JSON error and stays up', async (t) => {
   const aws = await useIsolatedAws(t, { queues: { inviteEvents: { visibilityTimeoutSeconds: 2 } } });
-  const { service, baseUrl } = await startInviteApiProcess(t, aws, {
-    METRICS_SINK: 'cloudwatch',
-    LOG_LEVEL: 'debug',
+  const service = runService(t, {
+    name: 'invite-api',
+    entry: INVITE_API_ENTRY,
+    env: { ...baseTestEnv(aws), PORT: '0', METRICS_SINK: 'cloudwatch', LOG_LEVEL: 'debug' },
   });
+  // Generous: two cores shared by every test of the run.
+  const listening = await service.waitForLog((line) => line.json?.msg === 'invite-api listening', 120_000);
+  const baseUrl = `http://127.0.0.1:${Number(listening.json?.port)}`;
   const port = Number(new URL(baseUrl).port);
 
   for (const path of ['/api/invitations', '/healthz', '/no/such/path']) {
@@ -84,7 +89,10 @@ test('invite-api answers every malformed request with its JSON error and stays u
       'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"phoneNu',
     () => socket.destroy(),
   );
-  await waitFor(() => requestLines() > before, { description: 'the abandoned request to be logged' });
+  await waitFor(() => requestLines() > before, {
+    description: 'the abandoned request to be logged',
+    timeoutMs: 60_000,
+  });
 
   t.is((await fetch(`${baseUrl}/healthz`)).status, 200);
   assertAlive(t, service);

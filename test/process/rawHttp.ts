@@ -14,7 +14,7 @@ export interface RawExchange {
  * passes: a deadline, not a wait). fetch() and node:http refuse to send broken framing, so
  * malformed requests go through node:net.
  */
-export function sendRaw(port: number, raw: string | Buffer, timeoutMs = 15_000): Promise<RawExchange> {
+export function sendRaw(port: number, raw: string | Buffer, timeoutMs = 60_000): Promise<RawExchange> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = connect(port, '127.0.0.1');
