@@ -1,7 +1,7 @@
 // SIGTERM at any moment of start-up ends every service with exit 0, never death by the signal: the
-// instant the preload's handlers exist (its debug line), at random points after that (while the
-// OTel SDK, the AWS SDK and the service load, while it reads its queue's RedrivePolicy and opens
-// its ports), and right after it is up. Before the preload runs, Node itself is still starting
+// instant the preload's handlers exist (its debug line), at random points after that, at each
+// start-up phase's debug line (OTel preload loaded, configuration read, the service's own start()
+// begun: image-worker then reads its queue's RedrivePolicy), and right after it is up. Before the preload runs, Node itself is still starting
 // (some tens of milliseconds, no JavaScript yet) and its own handler ends the process by the
 // signal: nothing in JavaScript can change that, so the test starts at the preload's first line.
 import { runService, useIsolatedAws, type IsolatedAws, type RunningService } from '@platform/testkit';
@@ -59,10 +59,13 @@ function moments(ready: string): Moment[] {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       },
     })),
-    {
-      label: 'its first log line',
-      before: async (service: RunningService) => void (await service.waitForLog(() => true, 60_000)),
-    },
+    // Each start-up phase's debug line: main.ts's imports loading, the bootstrap building the
+    // logger and clients, the service's own start() (image-worker reads its RedrivePolicy there).
+    ...['telemetry preload loaded', 'configuration read', 'starting'].map((phase) => ({
+      label: `at "${phase}"`,
+      before: async (service: RunningService) =>
+        void (await service.waitForLog((line) => line.json?.msg === phase, 60_000)),
+    })),
     {
       label: 'right after it is up',
       before: async (service: RunningService) =>

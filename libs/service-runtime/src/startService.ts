@@ -115,6 +115,7 @@ export async function startService<C>(definition: ServiceDefinition<C>): Promise
   const destination = pino.destination({ dest: 1, sync: definition.syncLogs ?? false });
   const logger = createLogger({ service: definition.name, level: telemetry.logLevel, destination });
   crash.log = logger;
+  logger.debug({ uptimeMs: Math.round(process.uptime() * 1000) }, 'configuration read');
   const aws = createAwsClients(process.env);
   const onFlushError = (error: unknown) => logger.warn({ err: error }, 'metrics flush failed');
   const metrics = neverRejecting(
@@ -227,6 +228,10 @@ export async function startService<C>(definition: ServiceDefinition<C>): Promise
       runtime.healthPort = health.port;
     }
     if (stopping) return; // a signal while the health port opened: stop() takes it from here
+    logger.debug(
+      { uptimeMs: Math.round(process.uptime() * 1000), healthPort: runtime.healthPort },
+      'starting',
+    );
     startup = definition.start(runtime);
     started = await startup;
   } catch (error) {
