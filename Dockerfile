@@ -86,8 +86,10 @@ ENV NODE_ENV=production \
     OTEL_SERVICE_NAME=${SERVICE} \
     SERVICE_VERSION=${VERSION} \
     HOME=/tmp
-# Started from the service folder so `--import @platform/telemetry/register` and src/main.ts
-# resolve exactly as in `node --import @platform/telemetry/register services/<name>/src/main.ts`.
+# Started from the service folder so `--import @platform/service-runtime/register` and src/main.ts
+# resolve exactly as in `node --import @platform/service-runtime/register services/<name>/src/main.ts`.
+# That preload installs the SIGTERM handlers first (a pod deleted while starting exits 0), then
+# loads @platform/telemetry/register.
 WORKDIR /app/services/${SERVICE}
 # Numeric so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
 USER 10001:10001
@@ -95,5 +97,5 @@ USER 10001:10001
 # (k8s/*/deployment.yaml). Workers serve health on HEALTH_PORT, invite-api on PORT.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "/app/docker/healthcheck.mjs"]
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--import", "@platform/telemetry/register"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--import", "@platform/service-runtime/register"]
 CMD ["src/main.ts"]

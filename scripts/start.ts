@@ -165,8 +165,9 @@ try {
     ...aws.env,
     ...resourceEnv(provisioned),
   };
-  const registerFile = resolve(root, 'libs/telemetry/src/register.ts');
-  const register = existsSync(registerFile) ? '@platform/telemetry/register' : undefined;
+  // The services' preload: early signal handlers, then the telemetry preload (as in the Dockerfile).
+  const registerFile = resolve(root, 'libs/service-runtime/src/register.ts');
+  const register = existsSync(registerFile) ? '@platform/service-runtime/register' : undefined;
   const plans = await discoverServices(root);
   const readiness: Promise<{ label: string; port: number; ready: boolean }>[] = [];
   const afterStarts: (() => Promise<void>)[] = [];

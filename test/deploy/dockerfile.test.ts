@@ -132,7 +132,7 @@ test('PID 1 is tini running node with the telemetry preload, all in exec form (n
   const runtime = finalStage();
   const entrypoint = jsonArguments(of(runtime, 'ENTRYPOINT')[0]);
   const cmd = jsonArguments(of(runtime, 'CMD')[0]);
-  t.deepEqual(entrypoint, ['/usr/bin/tini', '--', 'node', '--import', '@platform/telemetry/register']);
+  t.deepEqual(entrypoint, ['/usr/bin/tini', '--', 'node', '--import', '@platform/service-runtime/register']);
   t.deepEqual(cmd, ['src/main.ts']);
   t.true(
     of(runtime, 'RUN').some((run) => /apt-get install[^\n]*\btini\b/.test(text(run))),

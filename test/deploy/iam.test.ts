@@ -31,7 +31,7 @@ import {
 import { deploymentEnv } from './lib/workloads.ts';
 
 /** Loaded before every service's entry by the image (Dockerfile ENTRYPOINT). */
-const PRELOADS = ['@platform/telemetry/register'];
+const PRELOADS = ['@platform/service-runtime/register'];
 /** SQS actions that take messages off a queue: never on a dead-letter queue. */
 const CONSUMER_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'];
 /** Actions AWS does not scope to a resource; each needs a Condition instead. */

@@ -12,8 +12,6 @@ export type {
   LedgerError,
 } from './ledger/types.ts';
 export { createReliableConsumer } from './consumer/createReliableConsumer.ts';
-export { installSignalHandlers } from './consumer/signals.ts';
-export type { SignalHandlerOptions } from './consumer/signals.ts';
 export { backoffDelaySeconds } from './consumer/backoff.ts';
 export type {
   BackoffOptions,
@@ -32,11 +30,16 @@ export { putObjectOnce } from './s3/putObjectOnce.ts';
 export type { PutObjectOnceInput, PutObjectOnceOptions, PutObjectOnceResult } from './s3/putObjectOnce.ts';
 export { HandlerAbortedError, InvalidOptionsError, LeaseLostError, ObjectConflictError } from './errors.ts';
 export type { LeaseLostReason } from './errors.ts';
-export { startHealthServer } from './health/startHealthServer.ts';
-export type { HealthChecks, HealthServer } from './health/startHealthServer.ts';
 export { readMaxReceiveCount } from './config/queueSettings.ts';
-export { consumerConfigSpec, consumerOptionsFrom, readConsumerConfig } from './config/consumerConfig.ts';
+export {
+  consumerConfigSpec,
+  consumerOptionsFrom,
+  readConsumerConfig,
+  readPrefixedConsumerSettings,
+} from './config/consumerConfig.ts';
 export type {
+  QueueConsumerDefaults,
+  QueueConsumerSettings,
   ConsumerConfig,
   ConsumerConfigDefaults,
   ConsumerConfigValues,

@@ -26,7 +26,10 @@ export interface RunServiceOptions {
   env: Record<string, string>;
   args?: string[];
   cwd?: string;
-  /** Default true: preload `@platform/telemetry/register` when that file exists. */
+  /**
+   * Default true: preload `@platform/service-runtime/register` (early signal handlers, then the
+   * telemetry preload) as the Dockerfile does, or `@platform/telemetry/register` where that is absent.
+   */
   telemetry?: boolean;
 }
 
@@ -48,12 +51,15 @@ export interface RunningService {
 const PASSTHROUGH_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'JAVA_HOME'];
 
 function telemetryRegisterUrl(): string | undefined {
-  try {
-    const url = import.meta.resolve('@platform/telemetry/register');
-    return existsSync(fileURLToPath(url)) ? url : undefined;
-  } catch {
-    return undefined; // the telemetry package does not export it (yet)
+  for (const specifier of ['@platform/service-runtime/register', '@platform/telemetry/register']) {
+    try {
+      const url = import.meta.resolve(specifier);
+      if (existsSync(fileURLToPath(url))) return url;
+    } catch {
+      // this package does not export it (yet)
+    }
   }
+  return undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import { isClientInputError } from '@platform/service-runtime';
 import type { Logger } from '@platform/telemetry';
 import type { Authenticator } from './auth/jwtAuthenticator.ts';
 import { AppError } from './errors.ts';
@@ -41,9 +42,13 @@ export function createApp(deps: AppDeps, options: AppOptions): Koa<AppState> {
   });
   // Errors are answered and logged by errorHandler; Koa's own printing would duplicate them.
   app.silent = true;
-  app.on('error', (error: unknown) =>
-    deps.logger.error({ err: error }, 'unhandled error after the response'),
-  );
+  // What still reaches Koa's 'error' event happened while the response was being written. A client
+  // that hung up mid-request is routine (debug); anything else is ours (error).
+  app.on('error', (error: unknown) => {
+    if (isClientInputError(error))
+      deps.logger.debug({ err: error }, 'client closed the connection mid-request');
+    else deps.logger.error({ err: error }, 'unhandled error after the response');
+  });
 
   const api = invitationRoutes(deps, { bodyLimitBytes: options.bodyLimitBytes });
   const operations = operationRoutes(deps);

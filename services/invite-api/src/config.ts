@@ -1,11 +1,16 @@
 import { ConfigError } from '@platform/errors';
 import { intInRange, readConfig, str, url } from '@platform/config';
+import { readPrefixedConsumerSettings, type QueueConsumerSettings } from '@platform/reliable-consumer';
 import { LOCAL_DEV_JWT } from './auth/mintToken.ts';
 import type { JwtKeySource } from './auth/jwtAuthenticator.ts';
 
 const HOUR_MS = 3_600_000;
 
-/** Every variable invite-api reads (telemetry's own are read by @platform/telemetry). */
+/**
+ * Every variable invite-api reads. Telemetry's own (LOG_LEVEL, METRICS_*, OTEL_*) are read once by
+ * @platform/telemetry through the service bootstrap; the invite-events consumer's by
+ * readPrefixedConsumerSettings (INVITE_EVENTS_*), with the same names and checks as every consumer.
+ */
 const spec = {
   NODE_ENV: str({ default: 'development' }),
   PORT: intInRange(0, 65_535)({ default: 8080, desc: '0 picks a free port (tests); the port is logged' }),
@@ -13,12 +18,6 @@ const spec = {
   SMS_REQUESTS_QUEUE_URL: url(),
   INVITE_EVENTS_QUEUE_URL: url(),
   INVITE_EVENTS_DLQ_URL: url(),
-  LOG_LEVEL: str({
-    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    default: 'info',
-  }),
-  METRICS_NAMESPACE: str({ default: 'EventPlatform' }),
-  METRICS_SINK: str({ choices: ['stdout', 'cloudwatch', 'none'], default: 'stdout' }),
 
   JWT_SECRET: str({ default: '', desc: 'HS256 secret (local); exactly one of JWT_SECRET and JWT_JWKS_URL' }),
   JWT_JWKS_URL: str({ default: '', desc: "the identity provider's JWKS URL (production)" }),
@@ -43,8 +42,6 @@ const spec = {
   OUTBOX_RELAY_INTERVAL_MS: intInRange(50, 600_000)({ default: 2000 }),
   OUTBOX_GRACE_MS: intInRange(0, 600_000)({ default: 10_000 }),
   SQS_SEND_TIMEOUT_MS: intInRange(100, 60_000)({ default: 3000 }),
-  INVITE_EVENTS_CONCURRENCY: intInRange(1, 100)({ default: 10 }),
-  INVITE_EVENTS_WAIT_SECONDS: intInRange(0, 20)({ default: 20 }),
   SHUTDOWN_TIMEOUT_MS: intInRange(0, 120_000)({ default: 10_000 }),
 };
 
@@ -55,8 +52,6 @@ export interface InviteApiConfig {
   smsRequestsQueueUrl: string;
   inviteEventsQueueUrl: string;
   inviteEventsDlqUrl: string;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  metrics: { namespace: string; sink: 'stdout' | 'cloudwatch' | 'none' };
   jwt: { key: JwtKeySource; issuer: string; audience: string; clockToleranceSeconds: number };
   referralBaseUrl: string;
   allowedCountries: ReadonlySet<string> | '*';
@@ -65,14 +60,23 @@ export interface InviteApiConfig {
   trustedProxyHops: number;
   bodyLimitBytes: number;
   outbox: { relayIntervalMs: number; graceMs: number; sendTimeoutMs: number };
-  inviteEvents: { concurrency: number; waitTimeSeconds: number };
+  /** The invite-events consumer (INVITE_EVENTS_CONCURRENCY, _VISIBILITY_TIMEOUT_SECONDS, ...). */
+  inviteEvents: QueueConsumerSettings;
   shutdownTimeoutMs: number;
 }
 
 /** Reads and checks the environment once; every problem is reported in one ConfigError. */
 export function readInviteApiConfig(env: NodeJS.ProcessEnv = process.env): InviteApiConfig {
-  const raw = readConfig(spec, env);
   const problems: string[] = [];
+  const inviteEvents = readInviteEventsSettings(env, problems);
+  let raw: ReturnType<typeof readConfig<typeof spec>>;
+  try {
+    raw = readConfig(spec, env);
+  } catch (error) {
+    // One list: the consumer settings' problems beside the rest.
+    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...problems]);
+    throw error;
+  }
   const production = raw.NODE_ENV === 'production';
 
   let key: JwtKeySource | undefined;
@@ -130,11 +134,6 @@ export function readInviteApiConfig(env: NodeJS.ProcessEnv = process.env): Invit
     smsRequestsQueueUrl: raw.SMS_REQUESTS_QUEUE_URL,
     inviteEventsQueueUrl: raw.INVITE_EVENTS_QUEUE_URL,
     inviteEventsDlqUrl: raw.INVITE_EVENTS_DLQ_URL,
-    logLevel: raw.LOG_LEVEL,
-    metrics: {
-      namespace: raw.METRICS_NAMESPACE,
-      sink: raw.METRICS_SINK,
-    },
     jwt: {
       key,
       issuer: raw.JWT_ISSUER,
@@ -157,10 +156,23 @@ export function readInviteApiConfig(env: NodeJS.ProcessEnv = process.env): Invit
       graceMs: raw.OUTBOX_GRACE_MS,
       sendTimeoutMs: raw.SQS_SEND_TIMEOUT_MS,
     },
-    inviteEvents: {
-      concurrency: raw.INVITE_EVENTS_CONCURRENCY,
-      waitTimeSeconds: raw.INVITE_EVENTS_WAIT_SECONDS,
-    },
+    inviteEvents,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
   };
+}
+
+/** Status events are small and applied idempotently: short visibility, quick retries. */
+function readInviteEventsSettings(env: NodeJS.ProcessEnv, problems: string[]): QueueConsumerSettings {
+  return readPrefixedConsumerSettings(
+    env,
+    'INVITE_EVENTS_',
+    {
+      concurrency: 10,
+      visibilityTimeoutSeconds: 30,
+      heartbeatIntervalSeconds: 10,
+      backoffBaseSeconds: 1,
+      backoffMaxSeconds: 60,
+    },
+    problems,
+  );
 }

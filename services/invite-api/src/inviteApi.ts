@@ -93,9 +93,7 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
     {
       queueUrl: config.inviteEventsQueueUrl,
       dlqUrl: config.inviteEventsDlqUrl,
-      concurrency: config.inviteEvents.concurrency,
-      waitTimeSeconds: config.inviteEvents.waitTimeSeconds,
-      visibilityTimeoutSeconds: 30,
+      ...config.inviteEvents,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
     },
   );

@@ -856,7 +856,7 @@ if (import.meta.main) {
     const scan =
       entries.length > 0
         ? scanner.scanService(service, [], entries)
-        : scanner.scanService(service, ['@platform/telemetry/register']);
+        : scanner.scanService(service, ['@platform/service-runtime/register']);
     console.log(formatScan(scan));
   }
 }

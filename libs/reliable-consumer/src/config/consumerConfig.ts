@@ -1,4 +1,5 @@
-import { intInRange, str } from '@platform/config';
+import { intInRange, readConfig, str } from '@platform/config';
+import { ConfigError } from '@platform/errors';
 import type { ReliableConsumerOptions } from '../consumer/types.ts';
 
 /** Per-service defaults of the consumer variables; each service documents its own (docs/, k8s ConfigMaps). */
@@ -125,19 +126,18 @@ export interface ConsumerConfig {
  * would break the consumer (so the service throws one ConfigError naming all of them).
  */
 export function readConsumerConfig(c: ConsumerConfigValues, problems: string[]): ConsumerConfig {
-  if (c.HEARTBEAT_INTERVAL_SECONDS >= c.VISIBILITY_TIMEOUT_SECONDS) {
-    problems.push(
-      `HEARTBEAT_INTERVAL_SECONDS: must be below VISIBILITY_TIMEOUT_SECONDS (${c.VISIBILITY_TIMEOUT_SECONDS}), or a message reappears between beats (received ${c.HEARTBEAT_INTERVAL_SECONDS})`,
-    );
-  }
+  checkQueueSettings(
+    '',
+    {
+      heartbeatIntervalSeconds: c.HEARTBEAT_INTERVAL_SECONDS,
+      visibilityTimeoutSeconds: c.VISIBILITY_TIMEOUT_SECONDS,
+      backoff: { baseSeconds: c.BACKOFF_BASE_SECONDS, maxSeconds: c.BACKOFF_MAX_SECONDS },
+    },
+    problems,
+  );
   if (c.LEASE_DURATION_MS <= c.HEARTBEAT_INTERVAL_SECONDS * 1000) {
     problems.push(
       `LEASE_DURATION_MS: must exceed HEARTBEAT_INTERVAL_SECONDS x 1000 (${c.HEARTBEAT_INTERVAL_SECONDS * 1000}), or the lease lapses between renewals (received ${c.LEASE_DURATION_MS})`,
-    );
-  }
-  if (c.BACKOFF_BASE_SECONDS > c.BACKOFF_MAX_SECONDS) {
-    problems.push(
-      `BACKOFF_BASE_SECONDS: must not exceed BACKOFF_MAX_SECONDS (${c.BACKOFF_MAX_SECONDS}) (received ${c.BACKOFF_BASE_SECONDS})`,
     );
   }
   return {
@@ -178,4 +178,98 @@ export function consumerOptionsFrom(config: ConsumerConfig): ConsumerTimingOptio
     backoff: config.backoff,
     shutdownTimeoutMs: config.shutdownGraceMs,
   };
+}
+
+/** The queue-facing settings every consumer has, lease or not (a subset of ConsumerConfig). */
+export interface QueueConsumerSettings {
+  concurrency: number;
+  batchSize: number;
+  waitTimeSeconds: number;
+  visibilityTimeoutSeconds: number;
+  heartbeatIntervalSeconds: number;
+  backoff: { baseSeconds: number; maxSeconds: number };
+}
+
+export type QueueConsumerDefaults = Pick<
+  ConsumerConfigDefaults,
+  | 'concurrency'
+  | 'visibilityTimeoutSeconds'
+  | 'heartbeatIntervalSeconds'
+  | 'backoffBaseSeconds'
+  | 'backoffMaxSeconds'
+>;
+
+/**
+ * One rule for every consumer: heartbeats come before the visibility runs out, and backoff starts
+ * below its cap. `prefix` is empty for a service whose consumer is its main job, else e.g. `INVITE_EVENTS_`.
+ */
+function checkQueueSettings(
+  prefix: string,
+  s: Pick<QueueConsumerSettings, 'heartbeatIntervalSeconds' | 'visibilityTimeoutSeconds' | 'backoff'>,
+  problems: string[],
+): void {
+  if (s.heartbeatIntervalSeconds >= s.visibilityTimeoutSeconds) {
+    problems.push(
+      `${prefix}HEARTBEAT_INTERVAL_SECONDS: must be below ${prefix}VISIBILITY_TIMEOUT_SECONDS (${s.visibilityTimeoutSeconds}), or a message reappears between beats (received ${s.heartbeatIntervalSeconds})`,
+    );
+  }
+  if (s.backoff.baseSeconds > s.backoff.maxSeconds) {
+    problems.push(
+      `${prefix}BACKOFF_BASE_SECONDS: must not exceed ${prefix}BACKOFF_MAX_SECONDS (${s.backoff.maxSeconds}) (received ${s.backoff.baseSeconds})`,
+    );
+  }
+}
+
+/**
+ * The consumer settings of a service that runs a consumer beside its main job (invite-api's
+ * invite-events consumer), under a prefix: `<prefix>CONCURRENCY`, `<prefix>VISIBILITY_TIMEOUT_SECONDS`,
+ * `<prefix>HEARTBEAT_INTERVAL_SECONDS`, `<prefix>BATCH_SIZE`, `<prefix>WAIT_SECONDS`,
+ * `<prefix>BACKOFF_BASE_SECONDS`, `<prefix>BACKOFF_MAX_SECONDS`, with the same bounds and the same
+ * checks as consumerConfigSpec. Problems are pushed onto `problems` (the service throws one ConfigError).
+ */
+export function readPrefixedConsumerSettings(
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+  defaults: QueueConsumerDefaults,
+  problems: string[],
+): QueueConsumerSettings {
+  const base = consumerConfigSpec({
+    ...defaults,
+    leaseDurationMs: 60_000,
+    shutdownGraceMs: 0,
+    healthPort: 0,
+    ledgerRetentionDays: 1,
+  });
+  const names = {
+    concurrency: [`${prefix}CONCURRENCY`, base.WORKER_CONCURRENCY],
+    batchSize: [`${prefix}BATCH_SIZE`, base.RECEIVE_BATCH_SIZE],
+    waitTimeSeconds: [`${prefix}WAIT_SECONDS`, base.RECEIVE_WAIT_SECONDS],
+    visibilityTimeoutSeconds: [`${prefix}VISIBILITY_TIMEOUT_SECONDS`, base.VISIBILITY_TIMEOUT_SECONDS],
+    heartbeatIntervalSeconds: [`${prefix}HEARTBEAT_INTERVAL_SECONDS`, base.HEARTBEAT_INTERVAL_SECONDS],
+    backoffBaseSeconds: [`${prefix}BACKOFF_BASE_SECONDS`, base.BACKOFF_BASE_SECONDS],
+    backoffMaxSeconds: [`${prefix}BACKOFF_MAX_SECONDS`, base.BACKOFF_MAX_SECONDS],
+  } as const;
+  // One variable at a time: a bad one is named and replaced by its default, so the relations
+  // between the good ones are still checked and every problem is reported in one go.
+  const raw: Record<string, number> = {};
+  for (const [name, validator] of Object.values(names)) {
+    try {
+      raw[name] = readConfig({ [name]: validator }, env)[name] as number;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      raw[name] = validator.default as number;
+    }
+  }
+  const value = (key: keyof typeof names) => raw[names[key][0]] as number;
+  const settings: QueueConsumerSettings = {
+    concurrency: value('concurrency'),
+    batchSize: value('batchSize'),
+    waitTimeSeconds: value('waitTimeSeconds'),
+    visibilityTimeoutSeconds: value('visibilityTimeoutSeconds'),
+    heartbeatIntervalSeconds: value('heartbeatIntervalSeconds'),
+    backoff: { baseSeconds: value('backoffBaseSeconds'), maxSeconds: value('backoffMaxSeconds') },
+  };
+  checkQueueSettings(prefix, settings, problems);
+  return settings;
 }

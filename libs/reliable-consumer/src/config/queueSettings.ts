@@ -7,9 +7,14 @@ import { ConfigError } from '@platform/errors';
  * SMS status) instead of retrying; reading it from the queue keeps the two from drifting apart (the
  * queue definition in @platform/aws-resources is the source). Used when MAX_RECEIVE_COUNT is 0.
  */
-export async function readMaxReceiveCount(sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<number> {
+export async function readMaxReceiveCount(
+  sqs: Pick<SQSClient, 'send'>,
+  queueUrl: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<number> {
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }),
+    options.abortSignal === undefined ? {} : { abortSignal: options.abortSignal },
   );
   const policy = Attributes?.RedrivePolicy;
   let value = Number.NaN;

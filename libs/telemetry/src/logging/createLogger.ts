@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { PHONE_KEYS, SECRET_KEYS, censor, redactionPaths } from './redaction.ts';
+import { looksLikeError, serializeError, toLoggable } from './toLoggable.ts';
 import type { LogLevel } from '../config.ts';
 
 /** The logger every service and lib takes as a dependency. */
@@ -35,10 +36,58 @@ function traceMixin(): Record<string, string> {
   };
 }
 
+type LogMethod = (this: PinoLogger, ...args: unknown[]) => void;
+
+/**
+ * pino's `hooks.logMethod`: every call's arguments are made plain (toLoggable) before pino, its
+ * mixin merge and its redaction see them, and a failure inside pino itself becomes a short
+ * `log line dropped` line instead of an exception. A log call must never be what kills a process:
+ * it runs inside error handlers, where a throw escapes as an uncaught exception.
+ */
+function safeLogMethod(this: PinoLogger, args: unknown[], method: LogMethod): void {
+  try {
+    const [first, ...rest] = args;
+    if (looksLikeError(first)) {
+      // pino's `logger.error(err)` form: the message defaults to the error's own.
+      const serialized = serializeError(first);
+      const message =
+        typeof rest[0] === 'string'
+          ? rest
+          : [
+              typeof serialized === 'object' &&
+              serialized !== null &&
+              !Array.isArray(serialized) &&
+              typeof serialized.message === 'string'
+                ? serialized.message
+                : 'error',
+              ...rest,
+            ];
+      method.apply(this, [{ err: serialized }, ...message]);
+      return;
+    }
+    if (typeof first === 'object' && first !== null) {
+      method.apply(this, [toLoggable(first), ...rest]);
+      return;
+    }
+    method.apply(this, args);
+  } catch (error) {
+    try {
+      const msg = args.find((arg): arg is string => typeof arg === 'string');
+      method.call(
+        this,
+        { logFailure: serializeError(error) },
+        `log line dropped: ${msg ?? 'unserializable arguments'}`,
+      );
+    } catch {
+      // Nothing left to try: dropping one line is better than throwing out of a log call.
+    }
+  }
+}
+
 /**
  * pino JSON logger: `service`, `hostname` (the pod name on k8s), `pid`, ISO time, trace
  * correlation, secrets replaced by `[REDACTED]` and phone numbers masked (see maskPhone), at the
- * top level and up to three levels deep.
+ * top level and up to three levels deep. It never throws (safeLogMethod, toLoggable).
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
   return pino(
@@ -46,10 +95,17 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       level: options.level ?? 'info',
       base: { service: options.service, hostname: hostname(), pid: process.pid, ...options.base },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
       mixin: traceMixin,
       redact: { paths: redactionPaths([...SECRET_KEYS, ...PHONE_KEYS]), censor },
-      serializers: { err: pino.stdSerializers.err },
+      hooks: { logMethod: safeLogMethod },
+      // `logger.child(bindings)` bypasses logMethod: its bindings are made plain here.
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: (bindings) => toLoggable(bindings) as Record<string, unknown>,
+      },
+      // Already plain after logMethod (so no second pass over it); an Error that reaches here some
+      // other way (a mixin) is made safe as well.
+      serializers: { err: (value: unknown) => (value instanceof Error ? serializeError(value) : value) },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );

@@ -3,6 +3,7 @@ import type { SmsStatus } from '@platform/contracts';
 import {
   createReliableConsumer,
   type ConsumerLogger,
+  type QueueConsumerSettings,
   type ReliableConsumer,
 } from '@platform/reliable-consumer';
 import type { SmsStatusResult } from './applySmsStatus.ts';
@@ -13,12 +14,10 @@ export interface InviteEventsConsumerDeps {
   apply: (event: SmsStatus) => Promise<SmsStatusResult>;
 }
 
-export interface InviteEventsConsumerOptions {
+/** The same consumer settings as every consumer (INVITE_EVENTS_* in config.ts), plus the queues. */
+export interface InviteEventsConsumerOptions extends QueueConsumerSettings {
   queueUrl: string;
   dlqUrl: string;
-  concurrency: number;
-  visibilityTimeoutSeconds: number;
-  waitTimeSeconds: number;
   shutdownTimeoutMs: number;
 }
 
@@ -39,10 +38,11 @@ export function createInviteEventsConsumer(
       dlqUrl: options.dlqUrl,
       contracts: ['sms.status'],
       concurrency: options.concurrency,
+      batchSize: options.batchSize,
       waitTimeSeconds: options.waitTimeSeconds,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
-      heartbeatIntervalSeconds: Math.max(1, Math.floor(options.visibilityTimeoutSeconds / 3)),
-      backoff: { baseSeconds: 1, maxSeconds: 60 },
+      heartbeatIntervalSeconds: options.heartbeatIntervalSeconds,
+      backoff: options.backoff,
       shutdownTimeoutMs: options.shutdownTimeoutMs,
       handler: async (ctx) => {
         const result = await deps.apply(ctx.payload);

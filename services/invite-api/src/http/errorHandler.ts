@@ -1,4 +1,5 @@
 import { classifyError } from '@platform/errors';
+import { isClientInputError } from '@platform/service-runtime';
 import type { Logger } from '@platform/telemetry';
 import { AppError, type ErrorCode } from '../errors.ts';
 import type { AppMiddleware } from './types.ts';
@@ -50,6 +51,11 @@ export function errorHandler(deps: { logger: Logger }): AppMiddleware {
 
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // The body stream failed because of the client: broken chunked framing (HPE_*), a connection
+  // reset mid-body. A 400, never a 5xx or an error-level log.
+  if (isClientInputError(error)) {
+    return new AppError('VALIDATION_ERROR', 'The request is malformed', { cause: error });
+  }
   const status = httpStatusOf(error);
   if (status !== undefined && status >= 400 && status < 500) {
     const mapped = HTTP_ERROR_CODES[status] ?? HTTP_ERROR_CODES[400];

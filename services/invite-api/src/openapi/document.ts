@@ -212,7 +212,14 @@ function errors(...codes: ErrorCode[]): Record<string, object> {
   );
 }
 
-const COMMON_ERRORS: ErrorCode[] = ['RATE_LIMITED_IP', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR'];
+// HEADERS_TOO_LARGE (431) and a malformed request (400) are answered by the server before any
+// route runs (createApiServer.ts), so every operation can return them.
+const COMMON_ERRORS: ErrorCode[] = [
+  'HEADERS_TOO_LARGE',
+  'RATE_LIMITED_IP',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+];
 
 export const openApiDocument = {
   openapi: '3.1.0',

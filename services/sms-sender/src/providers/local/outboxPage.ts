@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerClientErrors } from '@platform/service-runtime';
+import type { Logger } from '@platform/telemetry';
 import type { LocalOutbox, OutboxMessage, OutboxRejection } from './outbox.ts';
 
 /** File in OUTBOX_DIR holding the page's URL once it listens (read by the `npm start` dev hook). */
@@ -23,7 +25,7 @@ export interface OutboxServer {
  * `GET /messages.json` (`{ messages, rejections }`, newest first). Nothing else.
  */
 export function createOutboxServer(
-  deps: { outbox: LocalOutbox },
+  deps: { outbox: LocalOutbox; logger?: Logger },
   options: OutboxServerOptions,
 ): OutboxServer {
   const server: Server = createServer((request, response) => {
@@ -54,6 +56,8 @@ export function createOutboxServer(
     }
     response.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
   });
+  // Malformed framing gets a 400 with a body and a log line; never a crash.
+  if (deps.logger !== undefined) answerClientErrors(server, { logger: deps.logger });
 
   return {
     listen: () =>

@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '@platform/telemetry';
+import { answerClientErrors } from '../http/answerClientErrors.ts';
 
 export interface HealthChecks {
   /** Liveness: false = the process cannot recover by itself, restart it. */
@@ -18,7 +20,7 @@ export interface HealthServer {
  * A consumer serves no other HTTP, so a bare node:http server is enough.
  */
 export async function startHealthServer(
-  checks: HealthChecks,
+  checks: HealthChecks & { logger?: Logger },
   options: { port: number; host?: string },
 ): Promise<HealthServer> {
   const server: Server = createServer((request, response) => {
@@ -32,6 +34,7 @@ export async function startHealthServer(
       .writeHead(verdict ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       .end(JSON.stringify({ status: verdict ? 'ok' : 'unavailable' }));
   });
+  if (checks.logger !== undefined) answerClientErrors(server, { logger: checks.logger });
   // Probes come every few seconds; an idle keep-alive socket must not hold shutdown up.
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve, reject) => {
