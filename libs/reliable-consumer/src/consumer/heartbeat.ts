@@ -3,7 +3,7 @@ import { HandlerAbortedError } from '../errors.ts';
 import type { ConsumerLogger } from './types.ts';
 
 export interface HeartbeatConfig {
-  sqs: SQSClient;
+  sqs: Pick<SQSClient, 'send'>;
   queueUrl: string;
   receiptHandle: string;
   /** Epoch ms when the ReceiveMessage that delivered this message was SENT: the 12 h ceiling counts from there. */
@@ -94,8 +94,7 @@ export function startHeartbeat(config: HeartbeatConfig): { stop(): Promise<void>
   return {
     /**
      * No further beats; resolves once a beat in progress has finished. Awaited before the message is
-     * settled (a late extension would undo a release or a backoff) and offered to handlers as
-     * ctx.stopHeartbeat() (a late lease renewal would bump the version under a final ledger write).
+     * settled (a late extension would undo a release or a backoff).
      */
     async stop() {
       stopped = true;

@@ -24,7 +24,7 @@ export type HandlerOutcome =
   | { kind: 'defer'; delaySeconds: number }
   | { kind: 'dead-letter'; reason: string; detail?: string };
 
-interface HandlerContextBase {
+export interface HandlerContextBase {
   message: Message;
   receiveCount: number;
   /** When the producer sent it (SentTimestamp), epoch ms. */
@@ -37,14 +37,11 @@ interface HandlerContextBase {
   signal: AbortSignal;
   log: ConsumerLogger;
   span: Span;
-  /** Runs `fn` on every heartbeat, after the visibility extension (e.g. `() => ledger.renew(lease)`). */
-  onHeartbeat(fn: () => Promise<void>): void;
   /**
-   * Stops heartbeats and waits for one in progress. Call it right before the final ledger write
-   * (complete/fail): a renewal landing in between would bump the fencing version under that write.
-   * Visibility is not extended afterwards, so keep what follows short.
+   * Runs `fn` on every heartbeat, after the visibility extension. `withLease` registers its lease
+   * renewal here and serialises it with its own writes (so no renewal lands under the final write).
    */
-  stopHeartbeat(): Promise<void>;
+  onHeartbeat(fn: () => Promise<void>): void;
 }
 
 /**
@@ -78,10 +75,13 @@ export interface OutcomeEvent {
   queueWaitMs: number;
   /** The SQS call that should have settled the message failed; SQS will redeliver it. */
   settleError?: unknown;
+  /** The domain ids `logBindings` gave for this message (e.g. `{ jobId }`), so tests and metrics can match on them. */
+  bindings?: Record<string, unknown>;
 }
 
 export interface ReliableConsumerDeps {
-  sqs: SQSClient;
+  /** Only `send` is used (here and by sqs-consumer), so a test can pass a wrapper or an in-memory fake. */
+  sqs: Pick<SQSClient, 'send'>;
   logger: ConsumerLogger;
   /** Optional; counts come from `metricNames` (names from the telemetry catalogue). */
   metrics?: ConsumerMetrics;
