@@ -35,7 +35,7 @@ export interface ObservedRequest {
   attempt?: number;
   /** The request body as text, kept only for requests matching the counter's `keepBodies` filter. */
   body?: string;
-  /** When the request arrived (epoch ms). */
+  /** When the request's headers arrived (epoch ms). */
   at: number;
   /** When the emulator's answer was complete (epoch ms); set only for forwarded requests. */
   answeredAt?: number;
@@ -126,8 +126,11 @@ export async function startRequestCounter(options: RequestCounterOptions): Promi
   const successfulPuts = new Map<string, number>();
 
   async function handle(req: IncomingMessage, res: ServerResponse, client: string): Promise<void> {
+    // Arrival, not end of body: a process paused mid-send must not look as if it sent later.
+    const arrivedAt = Date.now();
     const body = await readBody(req);
     const record = classify(req.method ?? 'GET', req.url ?? '/', req.headers, body, client);
+    record.at = arrivedAt;
     if (options.keepBodies !== undefined && matches(record, options.keepBodies))
       record.body = body.toString('utf8');
     observed.push(record);

@@ -38,7 +38,8 @@ function encoded(kind: JobKind, job: ImageJobRequestedV1, duplicate = false): Pl
 function validJob(random: () => number, jobId: string): ImageJobRequestedV1 {
   const format = pick(random, ['png', 'jpeg', 'webp'] as const);
   const base = { jobId, format, requestedAt: new Date().toISOString(), requestedBy: 'chaos' };
-  switch (pick(random, ['card', 'gradient', 'fractal'] as const)) {
+  // One job in seven is slow (a second or more): long enough that a SIGSTOP often lands mid-job.
+  switch (pick(random, ['card', 'card', 'gradient', 'gradient', 'fractal', 'fractal', 'slow'] as const)) {
     case 'card':
       return {
         ...base,
@@ -63,6 +64,15 @@ function validJob(random: () => number, jobId: string): ImageJobRequestedV1 {
         width: 96,
         height: 64,
         params: { iterations: 2_000 + Math.floor(random() * 6_000), centerX: -0.2, zoom: 50 },
+      };
+    case 'slow':
+      // A view inside the set at the default iteration limit: about a second of one core.
+      return {
+        ...base,
+        template: 'fractal',
+        width: 1200,
+        height: 630,
+        params: { iterations: 20_000, centerX: -0.2, zoom: 50 },
       };
   }
 }
