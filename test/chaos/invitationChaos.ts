@@ -46,7 +46,7 @@ const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
 // Short timings (not retry limits: maxReceiveCount stays the queue definition's) so a killed
 // process's messages come back within seconds.
 const VISIBILITY_SECONDS = 3;
-const LEASE_MS = 5000;
+const LEASE_MS = 6000;
 const GRACE_MS = 8000;
 
 const log = (line: string) => process.stdout.write(`[chaos] ${line}\n`);
@@ -112,7 +112,8 @@ const senders = new ProcessFleet({
     VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_SECONDS),
     HEARTBEAT_INTERVAL_SECONDS: '1',
     LEASE_DURATION_MS: String(LEASE_MS),
-    SMS_PROVIDER_TIMEOUT_MS: '5000',
+    // Below the lease (a config rule): a provider call ends before its lease can be taken over.
+    SMS_PROVIDER_TIMEOUT_MS: '4000',
     SMS_LOCAL_SLOW_MS: '2000',
     WORKER_CONCURRENCY: '4',
     SHUTDOWN_GRACE_MS: String(GRACE_MS),
@@ -151,9 +152,13 @@ const senderMonkey = new ChaosMonkey({
 let exitCode = 1;
 try {
   await Promise.all([apis.startAll(), senders.startAll()]);
-  await Promise.all(
-    [0, 1].flatMap((slot) => [apis.waitReady(slot, 60_000), senders.waitReady(slot, 60_000)]),
-  );
+  for (const fleet of [apis, senders]) {
+    for (const slot of fleet.slots) {
+      if (await fleet.waitReady(slot, 60_000)) continue;
+      const lines = fleet.current(slot)?.lines.slice(-5) ?? [];
+      throw new Error(`${fleet.name} in slot ${slot} did not start: ${JSON.stringify(lines)}`);
+    }
+  }
   const planned = planInvitations(random, INVITATIONS, 8);
   const tokens = await Promise.all(
     [...new Set(planned.map((p) => p.user))].map((user) =>
@@ -169,16 +174,20 @@ try {
   );
   const attempts: ClientAttempt[] = [];
   let unanswered = 0;
+  const finalAnswers: Array<ClientAttempt | undefined> = planned.map(() => undefined);
   const chaosStarted = Date.now();
   apiMonkey.start();
   senderMonkey.start();
 
-  // Clients: each takes the next planned invitation, a short think time between two.
+  // Clients: each takes the next planned invitation; the think time spreads the posts over most of
+  // the chaos window, so restarts keep landing while invitations flow.
+  const THINK_MS = Math.max(100, (CHAOS_MS * 0.8 * CLIENTS) / INVITATIONS);
   let next = 0;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (next < planned.length) {
-        const invitation = planned[next++];
+        const index = next++;
+        const invitation = planned[index];
         if (invitation === undefined) break;
         const answer = await postInvitation(
           apis,
@@ -186,9 +195,13 @@ try {
           tokens[invitation.user] ?? '',
           attempts,
           random,
+          {
+            idempotencyKey: `chaos-${SEED}-${index}`,
+          },
         );
+        finalAnswers[index] = answer;
         if (answer === undefined) unanswered += 1;
-        await delay(100 + random() * 400);
+        await delay(THINK_MS * (0.5 + random()));
       }
     }),
   );
@@ -241,6 +254,7 @@ try {
     planned,
     attempts,
     unanswered,
+    finalAnswers,
     apiLives: apis.lives,
     senderLives: senders.lives,
   });

@@ -60,6 +60,8 @@ export interface ClientAttempt {
   at: number;
   doneAt: number;
   status?: number;
+  /** The API's error code, for a 4xx/5xx answer. */
+  code?: string;
   errorCode?: string;
   body?: unknown;
 }
@@ -77,6 +79,7 @@ export function targetWasDown(attempt: ClientAttempt, lives: ProcessLife[]): boo
 function errorCodeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (typeof cause?.code === 'string') return cause.code;
+  if (error instanceof Error && error.name === 'AbortError') return 'TIMEOUT';
   if (error instanceof Error && error.name === 'TimeoutError') return 'TIMEOUT';
   return typeof cause?.message === 'string' ? cause.message : String(error);
 }
@@ -91,9 +94,9 @@ export async function postInvitation(
   token: string,
   attempts: ClientAttempt[],
   random: () => number,
-  deadlineMs = 60_000,
+  options: { idempotencyKey: string; deadlineMs?: number },
 ): Promise<ClientAttempt | undefined> {
-  const until = Date.now() + deadlineMs;
+  const until = Date.now() + (options.deadlineMs ?? 60_000);
   while (Date.now() < until) {
     const up = fleet.slots
       .map((slot) => fleet.current(slot))
@@ -114,12 +117,20 @@ export async function postInvitation(
     try {
       const response = await fetch(`http://127.0.0.1:${port}/api/invitations`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        // A well-behaved client: the same key on every retry, so a retry after a lost answer gets the
+        // same 201 instead of a 409 for its own invitation.
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': options.idempotencyKey,
+        },
         body: JSON.stringify({ phoneNumber: invitation.phoneNumber }),
         signal: AbortSignal.timeout(15_000),
       });
       attempt.status = response.status;
       attempt.body = await response.json().catch(() => undefined);
+      const code = (attempt.body as { error?: { code?: unknown } } | undefined)?.error?.code;
+      if (typeof code === 'string') attempt.code = code;
     } catch (error) {
       attempt.errorCode = errorCodeOf(error);
     }

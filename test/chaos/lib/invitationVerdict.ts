@@ -20,6 +20,8 @@ export interface InvitationRunFacts {
   attempts: ClientAttempt[];
   /** Invitations no client got an answer for within its deadline. */
   unanswered: number;
+  /** Each planned invitation's last answer (undefined: none within the deadline). */
+  finalAnswers: Array<ClientAttempt | undefined>;
   apiLives: ProcessLife[];
   senderLives: ProcessLife[];
 }
@@ -181,7 +183,10 @@ export async function buildInvitationVerdict(
     ['SIGKILL', 'SIGTERM', 'SIGSTOP']
       .map((s) => lives.reduce((n, l) => n + l.signals.filter((e) => e.signal === s).length, 0))
       .join(' / ');
-  const statusOf = (a: ClientAttempt) => (a.status !== undefined ? String(a.status) : 'error');
+  const statusOf = (a: ClientAttempt) =>
+    a.status !== undefined
+      ? `${a.status}${a.code === undefined ? '' : ` ${a.code}`}`
+      : (a.errorCode ?? 'error');
   const answers = [...new Set(facts.attempts.map(statusOf))]
     .sort()
     .map((s) => `${s}×${facts.attempts.filter((a) => statusOf(a) === s).length}`)
@@ -216,6 +221,12 @@ export async function buildInvitationVerdict(
       expected: '0',
       observed: `${fiveXxUp.length + cutUp.length} (while stopping/down: ${fiveXx.length - fiveXxUp.length} 5xx, ${cut.length - cutUp.length} cut)`,
       ok: fiveXxUp.length + cutUp.length === 0,
+    },
+    {
+      check: 'clients whose POST ended in its 201 (retries replayed by Idempotency-Key)',
+      expected: `${facts.planned.length}`,
+      observed: `${facts.finalAnswers.filter((a) => a?.status === 201).length}`,
+      ok: facts.finalAnswers.filter((a) => a?.status === 201).length === facts.planned.length,
     },
     {
       check: 'clients without an answer within their deadline',
