@@ -31,6 +31,7 @@ import { installFaultMix } from './lib/faults.ts';
 import { planMessages } from './lib/jobMix.ts';
 import { ProcessFleet, writeLives, type ProcessLife } from './lib/processFleet.ts';
 import { seededRandom } from './lib/random.ts';
+import { leaseWrites } from './lib/leaseLog.ts';
 import { buildVerdict, formatRows, scanLedger } from './lib/verdict.ts';
 
 const { values: args } = parseArgs({
@@ -143,6 +144,41 @@ const monkey = new ChaosMonkey({
   graceMs: SHUTDOWN_GRACE_MS + 4000,
   preferForStall: holdsAJob,
   log,
+});
+
+// Targeted stalls: the pauses that break a lease protocol are those right after the lease was granted
+// (the owner resumes holding an answer that is already stale) and between two sends of one upload (an
+// SDK retry after a 503). Random SIGSTOPs rarely land there, so the proxies trigger some.
+const triggers = seededRandom(SEED + 2);
+const slotOf = (label: string) => {
+  const life = fleet.lives.find((l) => l.label === label);
+  return life !== undefined && fleet.current(life.slot) === life ? life.slot : undefined;
+};
+const liveLeases = new Map<string, number>();
+dynamodb.onSettled((request) => {
+  for (const write of leaseWrites([request], aws.tables.imageJobs)) {
+    const id = `${write.label}\u0000${write.key}`;
+    const before = liveLeases.get(id);
+    if (write.expiresAt === undefined) {
+      liveLeases.delete(id);
+      continue;
+    }
+    liveLeases.set(id, write.expiresAt);
+    const granted = before === undefined || before < write.at;
+    const slot = slotOf(write.label);
+    if (granted && slot !== undefined && triggers() < 0.1)
+      monkey.stallNow(slot, `right after its lease on ${write.key} was granted`);
+  }
+});
+s3.onSettled((request) => {
+  const slot = slotOf(request.client);
+  if (
+    request.method === 'PUT' &&
+    (request.injected || request.dropped !== undefined) &&
+    slot !== undefined &&
+    triggers() < 0.5
+  )
+    monkey.stallNow(slot, `right after a ${request.dropped ?? request.status} on its PUT of ${request.key}`);
 });
 
 let exitCode = 1;

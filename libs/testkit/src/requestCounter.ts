@@ -104,6 +104,12 @@ export interface RequestCounter {
   /** S3 PUTs the emulator accepted (2xx), by `bucket/key`, whether or not the client saw the answer. */
   successfulPuts(): Map<string, number>;
   addFault(rule: FaultRule): FaultHandle;
+  /**
+   * Calls `listener` once per request when its outcome is known: answered (by the emulator, a fault
+   * rule or the If-None-Match check) or dropped. A chaos run uses it to act at a precise moment,
+   * e.g. pause a process right after its lease was granted. Returns the unsubscribe function.
+   */
+  onSettled(listener: (request: ObservedRequest) => void): () => void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -124,8 +130,22 @@ export async function startRequestCounter(options: RequestCounterOptions): Promi
   const existingKeys = new Set<string>();
   const keyLocks = new Map<string, Promise<void>>();
   const successfulPuts = new Map<string, number>();
+  const listeners = new Set<(request: ObservedRequest) => void>();
+  const settled = (record: ObservedRequest) => {
+    for (const listener of listeners) {
+      try {
+        listener({ ...record });
+      } catch {
+        // A listener's failure is the listener's business, never the proxied request's.
+      }
+    }
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse, client: string): Promise<void> {
+    settled(await proxy(req, res, client));
+  }
+
+  async function proxy(req: IncomingMessage, res: ServerResponse, client: string): Promise<ObservedRequest> {
     // Arrival, not end of body: a process paused mid-send must not look as if it sent later.
     const arrivedAt = Date.now();
     const body = await readBody(req);
@@ -144,13 +164,13 @@ export async function startRequestCounter(options: RequestCounterOptions): Promi
       record.injected = true;
       record.dropped = 'before-forward';
       req.socket.destroy();
-      return;
+      return record;
     }
     if (rule?.status !== undefined) {
       record.injected = true;
       record.status = rule.status;
       sendFault(res, record, rule.status);
-      return;
+      return record;
     }
     const dropAnswer = rule?.drop === 'after-forward';
     if (options.enforceIfNoneMatch === true && isConditionalCreate(record, req.headers)) {
@@ -166,9 +186,10 @@ export async function startRequestCounter(options: RequestCounterOptions): Promi
         }
         await forward(req, res, body, record, dropAnswer);
       });
-      return;
+      return record;
     }
     await forward(req, res, body, record, dropAnswer);
+    return record;
   }
 
   function pickFault(record: ObservedRequest) {
@@ -303,6 +324,10 @@ export async function startRequestCounter(options: RequestCounterOptions): Promi
     count: (filter) => select(filter).length,
     requests: (filter) => select(filter).map((r) => ({ ...r })),
     successfulPuts: () => new Map(successfulPuts),
+    onSettled(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     addFault(rule) {
       if (rule.status !== undefined && rule.drop !== undefined)
         throw new Error('a fault rule either answers a status or drops the connection, not both');
@@ -322,6 +347,7 @@ export async function startRequestCounter(options: RequestCounterOptions): Promi
       faults.clear();
       successfulPuts.clear();
       existingKeys.clear();
+      listeners.clear();
     },
     close: () =>
       Promise.all(

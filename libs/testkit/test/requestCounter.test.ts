@@ -3,7 +3,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import test from 'ava';
-import { startRequestCounter, useIsolatedAws, type IsolatedAws } from '../src/index.ts';
+import { startRequestCounter, useIsolatedAws, type IsolatedAws, type ObservedRequest } from '../src/index.ts';
 
 test('counts S3 PUTs by key and SQS operations by target', async (t) => {
   const aws = await useIsolatedAws(t);
@@ -104,6 +104,8 @@ test('a drop-after-forward rule lets the request take effect, then cuts the conn
   });
   t.teardown(() => dynamodb.destroy());
   const fault = counter.addFault({ match: { operation: 'PutItem' }, drop: 'after-forward', times: 1 });
+  const settled: ObservedRequest[] = [];
+  counter.onSettled((r) => settled.push(r));
 
   const error = await t.throwsAsync(
     dynamodb.send(
@@ -121,6 +123,10 @@ test('a drop-after-forward rule lets the request take effect, then cuts the conn
   t.is(observed?.dropped, 'after-forward');
   t.is(observed?.status, 200);
   t.is(typeof observed?.answeredAt, 'number');
+  t.deepEqual(
+    settled.map((r) => [r.operation, r.dropped, r.status]),
+    [['PutItem', 'after-forward', 200]],
+  );
 });
 
 test('a drop-after-forward S3 PUT counts as a successful PUT of its key', async (t) => {

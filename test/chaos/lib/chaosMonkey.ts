@@ -57,18 +57,31 @@ export class ChaosMonkey {
       if (!this.#running) break;
       const action = this.#pickAction();
       const slot = this.#pickSlot(action);
-      if (slot === undefined) continue;
-      this.#busy.add(slot);
-      const work = this.#act(action, slot)
-        .catch((error: unknown) =>
-          this.#o.log(`chaos action ${action} on slot ${slot} failed: ${String(error)}`),
-        )
-        .finally(() => {
-          this.#busy.delete(slot);
-          this.#inFlight.delete(work);
-        });
-      this.#inFlight.add(work);
+      if (slot !== undefined) this.#launch(action, slot);
     }
+  }
+
+  /**
+   * A stall at a chosen moment (e.g. right after the process's lease was granted, seen by a proxy):
+   * the pauses that matter are rare at random moments. Ignored when the slot is already being acted on.
+   */
+  stallNow(slot: number, why: string): boolean {
+    if (!this.#running || this.#busy.has(slot) || this.#o.fleet.current(slot) === undefined) return false;
+    this.#launch('stall', slot, why);
+    return true;
+  }
+
+  #launch(action: ChaosAction, slot: number, why?: string): void {
+    this.#busy.add(slot);
+    const work = this.#act(action, slot, why)
+      .catch((error: unknown) =>
+        this.#o.log(`chaos action ${action} on slot ${slot} failed: ${String(error)}`),
+      )
+      .finally(() => {
+        this.#busy.delete(slot);
+        this.#inFlight.delete(work);
+      });
+    this.#inFlight.add(work);
   }
 
   #pickAction(): ChaosAction {
@@ -95,7 +108,7 @@ export class ChaosMonkey {
     return from[Math.floor(this.#o.random() * from.length)];
   }
 
-  async #act(action: ChaosAction, slot: number): Promise<void> {
+  async #act(action: ChaosAction, slot: number, why?: string): Promise<void> {
     const { fleet, random, graceMs } = this.#o;
     const log = (line: string) => this.#o.log(`${fleet.name}: ${line}`);
     const between = ([min, max]: [number, number]) => Math.round(min + random() * (max - min));
@@ -125,7 +138,7 @@ export class ChaosMonkey {
       }
       case 'stall': {
         const ms = between(this.#o.stallMs);
-        log(`SIGSTOP pid ${pid} (slot ${slot}) for ${ms} ms`);
+        log(`SIGSTOP pid ${pid} (slot ${slot}) for ${ms} ms${why === undefined ? '' : ` ${why}`}`);
         await fleet.stall(slot, ms);
         log(`SIGCONT pid ${pid} (slot ${slot})`);
         return;
