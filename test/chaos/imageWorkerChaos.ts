@@ -147,8 +147,9 @@ const monkey = new ChaosMonkey({
 });
 
 // Targeted stalls: the pauses that break a lease protocol are those right after the lease was granted
-// (the owner resumes holding an answer that is already stale) and between two sends of one upload (an
-// SDK retry after a 503). Random SIGSTOPs rarely land there, so the proxies trigger some.
+// (the owner resumes holding an answer that is already stale), right before the upload, and between
+// two sends of one upload (an SDK retry after a 503). Random SIGSTOPs rarely land there, so the proxies
+// trigger some.
 const triggers = seededRandom(SEED + 2);
 const slotOf = (label: string) => {
   const life = fleet.lives.find((l) => l.label === label);
@@ -167,18 +168,22 @@ dynamodb.onSettled((request) => {
     const granted = before === undefined || before < write.at;
     const slot = slotOf(write.label);
     if (granted && slot !== undefined && triggers() < 0.1)
-      monkey.stallNow(slot, `right after its lease on ${write.key} was granted`);
+      monkey.actNow('stall', slot, `right after its lease on ${write.key} was granted`);
   }
 });
 s3.onSettled((request) => {
   const slot = slotOf(request.client);
-  if (
-    request.method === 'PUT' &&
-    (request.injected || request.dropped !== undefined) &&
-    slot !== undefined &&
-    triggers() < 0.5
-  )
-    monkey.stallNow(slot, `right after a ${request.dropped ?? request.status} on its PUT of ${request.key}`);
+  if (slot === undefined || request.key?.startsWith('jobs/') !== true) return;
+  // A retried attempt HEADs its output key before uploading: a pause right after a 404 there is a
+  // pause right before the PUT.
+  if (request.method === 'HEAD' && request.status === 404 && triggers() < 0.5)
+    monkey.actNow('stall', slot, `right before its PUT of ${request.key}`);
+  if (request.method === 'PUT' && (request.injected || request.dropped !== undefined) && triggers() < 0.5)
+    monkey.actNow(
+      'stall',
+      slot,
+      `right after a ${request.dropped ?? request.status} on its PUT of ${request.key}`,
+    );
 });
 
 let exitCode = 1;

@@ -14,6 +14,7 @@
  *   node test/chaos/invitationChaos.ts [--invitations 200] [--seed N] [--chaos-s 90] [--timeout-s 300]
  */
 import { randomInt } from 'node:crypto';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,9 +122,10 @@ const senders = new ProcessFleet({
     BACKOFF_MAX_SECONDS: '1',
   },
   // Its own outbox directory per process: each SMS then names the process that sent it.
-  envFor: async (label) => {
+  envFor: async (label, slot) => {
     const dir = join(outboxRoot, label);
     await mkdir(dir, { recursive: true });
+    watchOutbox(label, slot, dir);
     return { OUTBOX_DIR: dir };
   },
 });
@@ -148,6 +150,23 @@ const senderMonkey = new ChaosMonkey({
   stallMs: [LEASE_MS + 1500, LEASE_MS + 3500],
   graceMs: GRACE_MS + 4000,
 });
+
+// Targeted kills inside the documented crash window: the moment the local provider wrote an SMS to a
+// sender's own outbox, SIGKILL that sender (a quarter of the time), before its ledger write can land.
+const triggers = seededRandom(SEED + 2);
+const watchers: FSWatcher[] = [];
+function watchOutbox(label: string, slot: number, dir: string): void {
+  let seen = 0;
+  const watcher = watch(dir, () => {
+    const life = senders.current(slot);
+    if (life?.label !== label) return;
+    const size = statSync(join(dir, 'outbox.jsonl'), { throwIfNoEntry: false })?.size ?? 0;
+    if (size <= seen) return;
+    seen = size;
+    if (triggers() < 0.25) senderMonkey.actNow('kill', slot, 'right after the provider accepted an SMS');
+  });
+  watchers.push(watcher);
+}
 
 let exitCode = 1;
 try {
@@ -280,6 +299,7 @@ try {
 } finally {
   await Promise.all([apiMonkey.stop(), senderMonkey.stop()]).catch(() => undefined);
   await Promise.all([apis.stop(5_000), senders.stop(5_000)]).catch(() => undefined);
+  for (const watcher of watchers) watcher.close();
   await aws.cleanup();
   await embedded?.stop();
   await rm(outboxRoot, { recursive: true, force: true });

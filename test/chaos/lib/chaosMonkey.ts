@@ -62,12 +62,12 @@ export class ChaosMonkey {
   }
 
   /**
-   * A stall at a chosen moment (e.g. right after the process's lease was granted, seen by a proxy):
-   * the pauses that matter are rare at random moments. Ignored when the slot is already being acted on.
+   * An action at a chosen moment (e.g. a pause right after the process's lease was granted, seen by a
+   * proxy): the moments that matter are rare at random times. Ignored while the slot is being acted on.
    */
-  stallNow(slot: number, why: string): boolean {
+  actNow(action: ChaosAction, slot: number, why: string): boolean {
     if (!this.#running || this.#busy.has(slot) || this.#o.fleet.current(slot) === undefined) return false;
-    this.#launch('stall', slot, why);
+    this.#launch(action, slot, why);
     return true;
   }
 
@@ -117,7 +117,7 @@ export class ChaosMonkey {
     switch (action) {
       case 'kill':
         await fleet.kill(slot);
-        log(`SIGKILL pid ${pid} (slot ${slot}); restarted`);
+        log(`SIGKILL pid ${pid} (slot ${slot})${why === undefined ? '' : ` ${why}`}; restarted`);
         return;
       case 'term': {
         const life = await fleet.terminate(slot, graceMs);
