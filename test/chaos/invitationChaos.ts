@@ -11,7 +11,9 @@
  * with a reason, one SMS each except in the documented crash window (provider accepted, sender
  * SIGKILLed before the ledger write; counted), no 5xx from a process that was up, nothing stuck.
  *
- *   node test/chaos/invitationChaos.ts [--invitations 200] [--seed N] [--chaos-s 90] [--timeout-s 300]
+ *   node test/chaos/invitationChaos.ts [--invitations 200] [--seed N] [--chaos-s 90] [--timeout-s 120]
+ *
+ * `--timeout-s` is the drain time allowed after the chaos window.
  */
 import { randomInt } from 'node:crypto';
 import { statSync, watch, type FSWatcher } from 'node:fs';
@@ -36,7 +38,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '4' },
     seed: { type: 'string' },
     'chaos-s': { type: 'string', default: '90' },
-    'timeout-s': { type: 'string', default: '300' },
+    'timeout-s': { type: 'string', default: '120' },
   },
 });
 const INVITATIONS = Number(args.invitations);
@@ -130,14 +132,11 @@ const senders = new ProcessFleet({
   },
 });
 
-const common = {
-  random,
-  everyMs: [3000, 7000] as [number, number],
-  startupTermMs: [0, 1200] as [number, number],
-  log,
-};
+// A restart costs seconds of start-up on a loaded machine: spaced so a service is up most of the time.
+const common = { random, startupTermMs: [0, 1200] as [number, number], log };
 const apiMonkey = new ChaosMonkey({
   ...common,
+  everyMs: [4000, 9000],
   fleet: apis,
   weights: { kill: 2, term: 2, 'term-at-startup': 1, stall: 0 },
   stallMs: [0, 0],
@@ -145,6 +144,7 @@ const apiMonkey = new ChaosMonkey({
 });
 const senderMonkey = new ChaosMonkey({
   ...common,
+  everyMs: [3000, 7000],
   fleet: senders,
   weights: { kill: 3, term: 2, 'term-at-startup': 1, stall: 2 },
   stallMs: [LEASE_MS + 1500, LEASE_MS + 3500],
@@ -152,7 +152,7 @@ const senderMonkey = new ChaosMonkey({
 });
 
 // Targeted kills inside the documented crash window: the moment the local provider wrote an SMS to a
-// sender's own outbox, SIGKILL that sender (a quarter of the time), before its ledger write can land.
+// sender's own outbox, SIGKILL that sender (one time in ten), before its ledger write can land.
 const triggers = seededRandom(SEED + 2);
 const watchers: FSWatcher[] = [];
 function watchOutbox(label: string, slot: number, dir: string): void {
@@ -163,7 +163,7 @@ function watchOutbox(label: string, slot: number, dir: string): void {
     const size = statSync(join(dir, 'outbox.jsonl'), { throwIfNoEntry: false })?.size ?? 0;
     if (size <= seen) return;
     seen = size;
-    if (triggers() < 0.25) senderMonkey.actNow('kill', slot, 'right after the provider accepted an SMS');
+    if (triggers() < 0.1) senderMonkey.actNow('kill', slot, 'right after the provider accepted an SMS');
   });
   watchers.push(watcher);
 }
@@ -194,9 +194,19 @@ try {
   const attempts: ClientAttempt[] = [];
   let unanswered = 0;
   const finalAnswers: Array<ClientAttempt | undefined> = planned.map(() => undefined);
-  const chaosStarted = Date.now();
   apiMonkey.start();
   senderMonkey.start();
+  // The chaos window ends on time, however long the clients take; then the run drains.
+  let chaosOn = true;
+  let chaosEndedAt = Number.POSITIVE_INFINITY;
+  const stopChaos = async (why: string) => {
+    if (!chaosOn) return;
+    chaosOn = false;
+    log(why);
+    await Promise.all([apiMonkey.stop(), senderMonkey.stop()]);
+    chaosEndedAt = Date.now();
+  };
+  const chaosTimer = setTimeout(() => void stopChaos('chaos window over'), CHAOS_MS);
 
   // Clients: each takes the next planned invitation; the think time spreads the posts over most of
   // the chaos window, so restarts keep landing while invitations flow.
@@ -226,8 +236,6 @@ try {
   );
   log(`posted ${planned.length} invitations (${attempts.length} HTTP attempts)`);
 
-  const deadline = chaosStarted + TIMEOUT_MS;
-  let chaosOn = true;
   let settledPolls = 0;
   let lastReport = 0;
   for (;;) {
@@ -235,19 +243,16 @@ try {
     const invitations = items.filter((i) => i.type === 'invitation');
     const open = invitations.filter((i) => i.status === 'queued').length;
     const outbox = items.filter((i) => i.sk === 'OUTBOX#sms.requested').length;
-    if (chaosOn && (open === 0 || Date.now() - chaosStarted > CHAOS_MS)) {
-      log(open === 0 ? 'no invitation open; chaos off' : 'chaos window over; draining');
-      await Promise.all([apiMonkey.stop(), senderMonkey.stop()]);
-      chaosOn = false;
-    }
+    if (open === 0) await stopChaos('every invitation posted and ended; chaos off');
     let queued = 0;
     for (const url of [aws.urls.smsRequests, aws.urls.inviteEvents]) {
       const c = await queueCounts(aws.clients.sqs, url);
       queued += c.visible + c.inFlight + c.delayed;
     }
     settledPolls = !chaosOn && open + outbox + queued === 0 ? settledPolls + 1 : 0;
-    if (settledPolls >= 2 || Date.now() > deadline) {
-      if (settledPolls < 2) log(`TIMEOUT after ${TIMEOUT_MS / 1000} s`);
+    // Drain time counts from the end of the chaos.
+    if (settledPolls >= 2 || Date.now() > chaosEndedAt + TIMEOUT_MS) {
+      if (settledPolls < 2) log(`TIMEOUT: not settled ${TIMEOUT_MS / 1000} s after the chaos ended`);
       break;
     }
     if (Date.now() - lastReport > 10_000) {
@@ -258,7 +263,8 @@ try {
     }
     await delay(1000);
   }
-  if (chaosOn) await Promise.all([apiMonkey.stop(), senderMonkey.stop()]);
+  clearTimeout(chaosTimer);
+  await stopChaos('chaos off');
   await Promise.all([apis.stop(12_000), senders.stop(GRACE_MS + 4000)]);
 
   const { rows, problems } = await buildInvitationVerdict({

@@ -99,12 +99,25 @@ export async function buildInvitationVerdict(
     );
 
   // 2. The outcome the number asked for: refused numbers failed, every other one sent.
+  // The local provider counts a flaky number's failures per process: one handled by several sender
+  // processes can fail more often than its two times and exhaust its attempts. Allowed, and counted.
+  const sendersOf = new Map<string, Set<string>>();
+  for (const life of facts.senderLives)
+    for (const line of life.lines)
+      if (typeof line.invitationId === 'string')
+        sendersOf.set(line.invitationId, (sendersOf.get(line.invitationId) ?? new Set()).add(life.label));
+  let flakyAcrossRestarts = 0;
   const wrongOutcome = invitations.filter((i) => {
     const kind = kindOf.get(String(i.phone_number));
     if (kind === undefined || !finalStatuses.has(String(i.status))) return false;
     const failed = i.status === 'failed';
     // Outcome unknown after a crash inside the provider call is a documented failure reason.
     if (failed && i.failure_code === 'SEND_OUTCOME_UNKNOWN') return false;
+    const restarted = (sendersOf.get(String(i.invitation_id))?.size ?? 0) > 1;
+    if (failed && kind === 'flaky' && i.failure_code === 'ATTEMPTS_EXHAUSTED' && restarted) {
+      flakyAcrossRestarts += 1;
+      return false;
+    }
     return failed !== EXPECTED_TO_FAIL.has(kind);
   });
   for (const i of wrongOutcome.slice(0, 10))
@@ -201,7 +214,7 @@ export async function buildInvitationVerdict(
     {
       check: 'outcome as the number asks (refused numbers failed, others sent)',
       expected: '0 wrong',
-      observed: `${wrongOutcome.length} wrong`,
+      observed: `${wrongOutcome.length} wrong (${flakyAcrossRestarts} flaky exhausted across sender restarts)`,
       ok: wrongOutcome.length === 0,
     },
     {
