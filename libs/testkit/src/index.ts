@@ -26,9 +26,11 @@ export {
   type FaultRule,
   type ObservedRequest,
   type RequestCounter,
+  type RequestCounterOptions,
   type RequestFilter,
 } from './requestCounter.ts';
 export { sharedAws, serializeSharedAws, SHARED_AWS_ENV_VAR, type SharedAws } from './sharedAws.ts';
+export { seededRandom } from './seededRandom.ts';
 export { spawnBoundChild } from './childProcess.ts';
 export { isProcessAlive } from './processes.ts';
 export { freePort } from '@platform/aws-resources';

@@ -3,9 +3,11 @@ import {
   request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type Server,
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from './seededRandom.ts';
 
 export interface ObservedRequest {
   /** Guessed from the request: X-Amz-Target prefix, form Action, else S3. */
@@ -14,27 +16,54 @@ export interface ObservedRequest {
   operation: string;
   method: string;
   path: string;
+  /** The query string without `?`, when there is one. */
+  query?: string;
   /** S3 only (path-style): the bucket and key addressed. */
   bucket?: string;
   key?: string;
-  /** The status returned to the client, or undefined while in flight. */
+  /** The status the emulator (or a fault rule, or the If-None-Match check) answered; undefined while in flight. */
   status?: number;
-  /** True when a fault rule answered instead of the emulator. */
+  /** True when a fault rule answered instead of the emulator (a 5xx, or a drop before forwarding). */
   injected: boolean;
+  /** Set when a drop rule cut the connection: before forwarding (no effect) or after it (effect, no answer). */
+  dropped?: 'before-forward' | 'after-forward';
+  /** True when the proxy itself refused an S3 `If-None-Match: *` PUT with 412 (the key existed). */
+  preconditionFailed?: boolean;
+  /** The endpoint's label (see `RequestCounter.openEndpoint`): which client sent it. */
+  client: string;
+  /** The SDK's attempt number from `amz-sdk-request` (1 = first try, 2+ = the SDK's own retries). */
+  attempt?: number;
+  /** The request body as text, kept only for requests matching the counter's `keepBodies` filter. */
+  body?: string;
+  /** When the request's headers arrived (epoch ms). */
   at: number;
+  /** When the emulator's answer was complete (epoch ms); set only for forwarded requests. */
+  answeredAt?: number;
 }
 
 export type RequestFilter =
-  | Partial<Pick<ObservedRequest, 'service' | 'operation' | 'method' | 'bucket' | 'key' | 'injected'>>
+  | Partial<
+      Pick<ObservedRequest, 'service' | 'operation' | 'method' | 'bucket' | 'key' | 'injected' | 'client'>
+    >
   | ((request: ObservedRequest) => boolean);
 
 export interface FaultRule {
   match: RequestFilter;
   /** Answer with this status (e.g. 500, 503) instead of forwarding. */
   status?: number;
-  /** Wait this long first (then answer `status`, or forward when no status is given). */
+  /**
+   * Cut the client's connection without an answer. `after-forward` first lets the emulator apply the
+   * request and read its whole answer: the "response lost after the request took effect" fault.
+   * `before-forward` drops it unseen. Not combinable with `status`.
+   */
+  drop?: 'before-forward' | 'after-forward';
+  /** Wait this long first (then answer `status`, drop, or forward). */
   delayMs?: number;
-  /** Apply to the first `times` matching requests only; default every one. */
+  /** With `delayMs`, wait a uniformly random time in [delayMs, maxDelayMs] (the counter's seeded random). */
+  maxDelayMs?: number;
+  /** Apply to each matching request with this probability (0..1, the counter's seeded random); default 1. */
+  probability?: number;
+  /** Apply to the first `times` affected requests only; default every one. */
   times?: number;
 }
 
@@ -44,54 +73,183 @@ export interface FaultHandle {
   remove(): void;
 }
 
+export interface RequestCounterOptions {
+  /** The emulator's endpoint. */
+  target: string;
+  /** Seed of the random that decides `probability` and `maxDelayMs` rules: same seed, same faults. */
+  seed?: number;
+  /**
+   * Refuse an S3 PUT sent with `If-None-Match: *` with 412 PreconditionFailed when the key exists, as
+   * real S3 does (fauxqs 2.4 ignores the header). The existence check and the forward are serialised
+   * per key, so of two concurrent conditional PUTs only one can pass, on every endpoint of this counter.
+   */
+  enforceIfNoneMatch?: boolean;
+  /** Keep the body text of matching requests in `ObservedRequest.body` (e.g. the ledger's writes). */
+  keepBodies?: RequestFilter;
+  /** Label of `endpoint` in `ObservedRequest.client`; default `default`. */
+  label?: string;
+}
+
 export interface RequestCounter {
   /** Point a client or a service's `AWS_ENDPOINT_URL_*` here. */
   endpoint: string;
+  /**
+   * Another listening endpoint of the same counter (same log, faults and If-None-Match guard) whose
+   * requests carry `client: label`: one per worker process tells who sent each request, with no change
+   * to the process itself.
+   */
+  openEndpoint(label: string): Promise<string>;
   count(filter?: RequestFilter): number;
   requests(filter?: RequestFilter): ObservedRequest[];
+  /** S3 PUTs the emulator accepted (2xx), by `bucket/key`, whether or not the client saw the answer. */
+  successfulPuts(): Map<string, number>;
   addFault(rule: FaultRule): FaultHandle;
+  /**
+   * Calls `listener` once per request when its outcome is known: answered (by the emulator, a fault
+   * rule or the If-None-Match check) or dropped. A chaos run uses it to act at a precise moment,
+   * e.g. pause a process right after its lease was granted. Returns the unsubscribe function.
+   */
+  onSettled(listener: (request: ObservedRequest) => void): () => void;
   reset(): void;
   close(): Promise<void>;
 }
 
 /**
  * An HTTP proxy in front of an emulator endpoint that records every request by operation and can
- * inject faults (5xx, latency) for chosen requests: how tests prove "exactly one PUT per job" or
- * "a 503 from S3 is retried".
+ * inject faults for chosen requests (5xx, latency, a connection cut before or after the request took
+ * effect), each always or with a seeded probability: how tests prove "exactly one PUT per job" or
+ * "a 503 from S3 is retried". It can also hold the emulator to S3's `If-None-Match` semantics.
  */
-export async function startRequestCounter({ target }: { target: string }): Promise<RequestCounter> {
-  const targetUrl = new URL(target);
+export async function startRequestCounter(options: RequestCounterOptions): Promise<RequestCounter> {
+  const targetUrl = new URL(options.target);
+  const random = seededRandom(options.seed ?? 0x5eed);
   const observed: ObservedRequest[] = [];
   const faults = new Set<{ rule: FaultRule; hits: number }>();
-
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`request counter could not forward: ${String(err)}`);
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const record = classify(req.method ?? 'GET', req.url ?? '/', req.headers, body);
-    observed.push(record);
-    const fault = [...faults].find(
-      (f) => (f.rule.times === undefined || f.hits < f.rule.times) && matches(record, f.rule.match),
-    );
-    if (fault !== undefined) {
-      fault.hits++;
-      if (fault.rule.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.rule.delayMs));
-      if (fault.rule.status !== undefined) {
-        record.injected = true;
-        record.status = fault.rule.status;
-        sendFault(res, record, fault.rule.status);
-        return;
+  const servers: Server[] = [];
+  // S3 If-None-Match guard: keys known to exist, and one promise chain per key so check + forward is atomic.
+  const existingKeys = new Set<string>();
+  const keyLocks = new Map<string, Promise<void>>();
+  const successfulPuts = new Map<string, number>();
+  const listeners = new Set<(request: ObservedRequest) => void>();
+  const settled = (record: ObservedRequest) => {
+    for (const listener of listeners) {
+      try {
+        listener({ ...record });
+      } catch {
+        // A listener's failure is the listener's business, never the proxied request's.
       }
     }
-    await forward(req, res, body, record);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, client: string): Promise<void> {
+    settled(await proxy(req, res, client));
   }
 
-  async function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, record: ObservedRequest) {
+  async function proxy(req: IncomingMessage, res: ServerResponse, client: string): Promise<ObservedRequest> {
+    // Arrival, not end of body: a process paused mid-send must not look as if it sent later.
+    const arrivedAt = Date.now();
+    const body = await readBody(req);
+    const record = classify(req.method ?? 'GET', req.url ?? '/', req.headers, body, client);
+    record.at = arrivedAt;
+    if (options.keepBodies !== undefined && matches(record, options.keepBodies))
+      record.body = body.toString('utf8');
+    observed.push(record);
+    const fault = pickFault(record);
+    const rule = fault?.rule;
+    if (rule?.delayMs !== undefined) {
+      const span = Math.max(0, (rule.maxDelayMs ?? rule.delayMs) - rule.delayMs);
+      await new Promise((r) => setTimeout(r, rule.delayMs! + random() * span));
+    }
+    if (rule?.drop === 'before-forward') {
+      record.injected = true;
+      record.dropped = 'before-forward';
+      req.socket.destroy();
+      return record;
+    }
+    if (rule?.status !== undefined) {
+      record.injected = true;
+      record.status = rule.status;
+      sendFault(res, record, rule.status);
+      return record;
+    }
+    const dropAnswer = rule?.drop === 'after-forward';
+    if (options.enforceIfNoneMatch === true && isConditionalCreate(record, req.headers)) {
+      await withKeyLock(`${record.bucket}/${record.key}`, async () => {
+        if (await objectExists(record, req.headers)) {
+          record.preconditionFailed = true;
+          record.status = 412;
+          if (dropAnswer) {
+            record.dropped = 'after-forward';
+            req.socket.destroy();
+          } else sendPreconditionFailed(res, record);
+          return;
+        }
+        await forward(req, res, body, record, dropAnswer);
+      });
+      return record;
+    }
+    await forward(req, res, body, record, dropAnswer);
+    return record;
+  }
+
+  function pickFault(record: ObservedRequest) {
+    for (const entry of faults) {
+      const { rule } = entry;
+      if (rule.times !== undefined && entry.hits >= rule.times) continue;
+      if (!matches(record, rule.match)) continue;
+      // Rolled only for matching rules, so adding an unrelated request does not shift the pattern much.
+      if (rule.probability !== undefined && random() >= rule.probability) continue;
+      entry.hits++;
+      return entry;
+    }
+    return undefined;
+  }
+
+  async function withKeyLock(key: string, work: () => Promise<void>): Promise<void> {
+    const previous = keyLocks.get(key) ?? Promise.resolve();
+    const current = previous.then(work, work);
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    keyLocks.set(key, settled);
+    try {
+      await current;
+    } finally {
+      if (keyLocks.get(key) === settled) keyLocks.delete(key);
+    }
+  }
+
+  /** Known from a PUT through this counter, else asked of the emulator with an unsigned HEAD. */
+  async function objectExists(record: ObservedRequest, headers: IncomingHttpHeaders): Promise<boolean> {
+    if (existingKeys.has(`${record.bucket}/${record.key}`)) return true;
+    const status = await new Promise<number>((resolve, reject) => {
+      const head = httpRequest(
+        {
+          hostname: targetUrl.hostname,
+          port: targetUrl.port,
+          method: 'HEAD',
+          path: record.path,
+          headers: { host: headers.host ?? targetUrl.host },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      head.on('error', reject);
+      head.end();
+    });
+    return status >= 200 && status < 300;
+  }
+
+  async function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    record: ObservedRequest,
+    dropAnswer: boolean,
+  ): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const upstream = httpRequest(
         {
@@ -103,10 +261,38 @@ export async function startRequestCounter({ target }: { target: string }): Promi
           headers: req.headers,
         },
         (upstreamRes) => {
-          record.status = upstreamRes.statusCode;
-          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-          upstreamRes.pipe(res);
-          upstreamRes.on('end', resolve);
+          const status = upstreamRes.statusCode ?? 502;
+          record.status = status;
+          const done = () => {
+            record.answeredAt = Date.now();
+            if (
+              record.service === 's3' &&
+              record.method === 'PUT' &&
+              record.key !== undefined &&
+              ok(status)
+            ) {
+              const key = `${record.bucket}/${record.key}`;
+              existingKeys.add(key);
+              successfulPuts.set(key, (successfulPuts.get(key) ?? 0) + 1);
+            }
+          };
+          if (dropAnswer) {
+            // Read the whole answer so the emulator has finished applying the request, then cut.
+            upstreamRes.resume();
+            upstreamRes.on('end', () => {
+              done();
+              record.dropped = 'after-forward';
+              req.socket.destroy();
+              resolve();
+            });
+          } else {
+            res.writeHead(status, upstreamRes.headers);
+            upstreamRes.pipe(res);
+            upstreamRes.on('end', () => {
+              done();
+              resolve();
+            });
+          }
           upstreamRes.on('error', reject);
         },
       );
@@ -115,15 +301,38 @@ export async function startRequestCounter({ target }: { target: string }): Promi
     });
   }
 
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
-  const { port } = server.address() as AddressInfo;
+  async function listen(label: string): Promise<string> {
+    const server = createServer((req, res) => {
+      void handle(req, res, label).catch((err: unknown) => {
+        if (res.destroyed) return;
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`request counter could not forward: ${String(err)}`);
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
+    const { port } = server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  const endpoint = await listen(options.label ?? 'default');
   const select = (filter?: RequestFilter) =>
     filter === undefined ? observed : observed.filter((r) => matches(r, filter));
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
+    openEndpoint: listen,
     count: (filter) => select(filter).length,
     requests: (filter) => select(filter).map((r) => ({ ...r })),
+    successfulPuts: () => new Map(successfulPuts),
+    onSettled(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     addFault(rule) {
+      if (rule.status !== undefined && rule.drop !== undefined)
+        throw new Error('a fault rule either answers a status or drops the connection, not both');
+      if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1))
+        throw new Error(`probability must be between 0 and 1, got ${rule.probability}`);
       const entry = { rule, hits: 0 };
       faults.add(entry);
       return {
@@ -136,13 +345,36 @@ export async function startRequestCounter({ target }: { target: string }): Promi
     reset() {
       observed.length = 0;
       faults.clear();
+      successfulPuts.clear();
+      existingKeys.clear();
+      listeners.clear();
     },
     close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+      Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve, reject) => {
+              server.closeAllConnections();
+              server.close((err) => (err ? reject(err) : resolve()));
+            }),
+        ),
+      ).then(() => undefined),
   };
+}
+
+const ok = (status: number) => status >= 200 && status < 300;
+
+/** A single-request S3 create guarded by `If-None-Match: *` (multipart parts are not guarded). */
+function isConditionalCreate(record: ObservedRequest, headers: IncomingHttpHeaders): boolean {
+  return (
+    record.service === 's3' &&
+    record.method === 'PUT' &&
+    record.key !== undefined &&
+    headers['if-none-match'] === '*' &&
+    // A PUT with sub-resource parameters (multipart part, tagging, acl) is not a whole-object create;
+    // the SDK's own `x-id=PutObject` is only a label.
+    [...new URLSearchParams(record.query ?? '').keys()].every((name) => name === 'x-id')
+  );
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -151,8 +383,29 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function classify(method: string, url: string, headers: IncomingHttpHeaders, body: Buffer): ObservedRequest {
-  const base = { method, path: url.split('?')[0] ?? url, injected: false, at: Date.now() };
+function attemptOf(headers: IncomingHttpHeaders): number | undefined {
+  const match = /attempt=(\d+)/.exec(String(headers['amz-sdk-request'] ?? ''));
+  return match === null ? undefined : Number(match[1]);
+}
+
+function classify(
+  method: string,
+  url: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  client: string,
+): ObservedRequest {
+  const attempt = attemptOf(headers);
+  const [path = url, query] = url.split('?', 2);
+  const base = {
+    method,
+    path,
+    ...(query === undefined || query === '' ? {} : { query }),
+    injected: false,
+    at: Date.now(),
+    client,
+    ...(attempt === undefined ? {} : { attempt }),
+  };
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {
     // e.g. `AmazonSQS.SendMessage`, `DynamoDB_20120810.PutItem`
@@ -205,4 +458,15 @@ function sendFault(res: ServerResponse, request: ObservedRequest, status: number
     'x-amzn-query-error': `${code};Receiver`,
   });
   res.end(JSON.stringify({ __type: code, message }));
+}
+
+/** S3's own answer to a conditional create of an existing key (same code, condition and shape). */
+function sendPreconditionFailed(res: ServerResponse, request: ObservedRequest): void {
+  res.writeHead(412, { 'content-type': 'application/xml' });
+  res.end(
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code>' +
+      '<Message>At least one of the pre-conditions you specified did not hold</Message>' +
+      `<Condition>If-None-Match</Condition><Resource>/${request.bucket}/${request.key}</Resource>` +
+      '<RequestId>request-counter</RequestId></Error>',
+  );
 }

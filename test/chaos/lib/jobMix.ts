@@ -38,7 +38,8 @@ function encoded(kind: JobKind, job: ImageJobRequestedV1, duplicate = false): Pl
 function validJob(random: () => number, jobId: string): ImageJobRequestedV1 {
   const format = pick(random, ['png', 'jpeg', 'webp'] as const);
   const base = { jobId, format, requestedAt: new Date().toISOString(), requestedBy: 'chaos' };
-  switch (pick(random, ['card', 'gradient', 'fractal'] as const)) {
+  // One job in seven is slow (a second or more): long enough that a SIGSTOP often lands mid-job.
+  switch (pick(random, ['card', 'card', 'gradient', 'gradient', 'fractal', 'fractal', 'slow'] as const)) {
     case 'card':
       return {
         ...base,
@@ -63,6 +64,16 @@ function validJob(random: () => number, jobId: string): ImageJobRequestedV1 {
         width: 96,
         height: 64,
         params: { iterations: 2_000 + Math.floor(random() * 6_000), centerX: -0.2, zoom: 50 },
+      };
+    case 'slow':
+      // About 1-2 s on a loaded 2-core machine (measured: 96x64 at 8000 iterations ~0.6 s there; the
+      // cost grows with pixels x iterations, and 480x252 at 20000 took 33 s).
+      return {
+        ...base,
+        template: 'fractal',
+        width: 128,
+        height: 84,
+        params: { iterations: 12_000, centerX: -0.2, zoom: 50 },
       };
   }
 }
