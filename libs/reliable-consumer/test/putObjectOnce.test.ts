@@ -144,3 +144,28 @@ test('headFirst: an object already there is compared without re-sending the byte
   t.is(error.storedSha256, createHash('sha256').update('pixels').digest('hex'));
   t.is(counter.count({ service: 's3', method: 'PUT', key: same }), 1, 'a conflict is never overwritten');
 });
+
+test('beforeEachAttempt runs before every attempt the SDK sends, so a lease check stops its retry', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const Key = `generated/${randomUUID()}.png`;
+  // The first PUT gets a 503, so the SDK retries on its own; by then the (simulated) lease is over.
+  counter.addFault({ match: { service: 's3', method: 'PUT', key: Key }, status: 503, times: 1 });
+  let checks = 0;
+  const leaseOver = new Error('lease over before the upload');
+  const error = await t.throwsAsync(
+    putObjectOnce(
+      s3,
+      { Bucket: aws.bucket, Key, Body: body('pixels'), ContentType: 'image/png' },
+      {
+        beforeEachAttempt: () => {
+          checks += 1;
+          if (checks > 1) throw leaseOver;
+        },
+      },
+    ),
+  );
+  t.is(error, leaseOver);
+  t.is(checks, 2);
+  t.is(counter.count({ service: 's3', method: 'PUT', key: Key }), 1, 'the retry never left the process');
+  await t.throwsAsync(s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key })));
+});

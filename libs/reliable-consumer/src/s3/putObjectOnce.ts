@@ -33,6 +33,12 @@ export interface PutObjectOnceOptions {
    * conditional either way, so a writer racing in between the HEAD and the PUT is still caught.
    */
   headFirst?: boolean;
+  /**
+   * Called right before EVERY attempt the SDK sends, its own retries included; throw to stop the
+   * upload. A holder passes its lease check here: checking once before `send` is not enough, since
+   * a retry after a 503 or a lost answer can go out after a pause long past the lease.
+   */
+  beforeEachAttempt?: () => void;
 }
 
 export interface PutObjectOnceResult {
@@ -82,21 +88,30 @@ export async function putObjectOnce(
 
   for (let attempt = 0; ; attempt += 1) {
     try {
-      const output = await s3.send(
-        new PutObjectCommand({
-          Bucket: input.Bucket,
-          Key: input.Key,
-          Body: body,
-          ContentType: input.ContentType,
-          ContentLength: body.byteLength,
-          Metadata: { ...input.Metadata, [SHA256_METADATA_KEY]: sha256 },
-          IfNoneMatch: '*',
-          ChecksumAlgorithm: 'SHA256',
-          // Sent as computed here, so the stored checksum is exactly the one we compare later.
-          ChecksumSHA256: checksumBase64,
-        }),
-        call,
-      );
+      const put = new PutObjectCommand({
+        Bucket: input.Bucket,
+        Key: input.Key,
+        Body: body,
+        ContentType: input.ContentType,
+        ContentLength: body.byteLength,
+        Metadata: { ...input.Metadata, [SHA256_METADATA_KEY]: sha256 },
+        IfNoneMatch: '*',
+        ChecksumAlgorithm: 'SHA256',
+        // Sent as computed here, so the stored checksum is exactly the one we compare later.
+        ChecksumSHA256: checksumBase64,
+      });
+      const beforeEachAttempt = options.beforeEachAttempt;
+      if (beforeEachAttempt !== undefined) {
+        // The deserialize step runs inside the retry loop (finalizeRequest), so once per attempt.
+        put.middlewareStack.add(
+          (next) => (args) => {
+            beforeEachAttempt();
+            return next(args);
+          },
+          { step: 'deserialize', priority: 'high', name: 'beforeEachAttemptMiddleware' },
+        );
+      }
+      const output = await s3.send(put, call);
       return { kind: 'uploaded', sha256, bytes: body.byteLength, etag: output.ETag };
     } catch (error) {
       const status = httpStatus(error);

@@ -266,7 +266,12 @@ export function createImageJobHandler(
           // Only a previous attempt can have left an object (uploaded, then died before the ledger
           // write): look first on retries, sparing the bytes when it is ours (rendering is
           // deterministic); a first attempt skips the extra HEAD.
-          { signal: ctx.signal, headFirst: attempt > 1 },
+          // The lease is checked again before every attempt the SDK sends (its retries too).
+          {
+            signal: ctx.signal,
+            headFirst: attempt > 1,
+            beforeEachAttempt: () => held.assertLive('the upload'),
+          },
         );
         span.setAttribute('image.upload', put.kind);
         return put.kind;
