@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router } from '@koa/router';
 import type { Authenticator } from '../auth/jwtAuthenticator.ts';
 import { AppError } from '../errors.ts';
@@ -64,7 +65,12 @@ export function invitationRoutes(
       limit,
       ...(cursor === undefined ? {} : { cursor }),
     });
-    ctx.body = { success: true, ...page };
+    // The invite page polls this: an unchanged list is a 304 with no body.
+    answerWithEtag(ctx, { success: true, ...page });
+  });
+
+  router.get('/api/rewards', auth, async (ctx) => {
+    answerWithEtag(ctx, { success: true, ...(await deps.invitations.rewards(callerOf(ctx))) });
   });
 
   router.post(
@@ -84,6 +90,20 @@ export function invitationRoutes(
     ctx.body = { success: true, invitation };
   });
 
+  // Idempotent: revoking a revoked invitation answers 200 with it again.
+  router.delete('/api/invitations/:invitationId', limitIp, auth, async (ctx) => {
+    const invitation = await deps.invitations.revoke(callerOf(ctx), ctx.params.invitationId ?? '');
+    ctx.body = { success: true, invitation };
+  });
+
+  router.post('/api/invitations/:invitationId/resend', limitIp, auth, async (ctx) => {
+    const invitation = await deps.invitations.resend(callerOf(ctx), ctx.params.invitationId ?? '', {
+      requestId: ctx.state.requestId,
+    });
+    ctx.status = 202;
+    ctx.body = { success: true, invitation };
+  });
+
   return router;
 }
 
@@ -97,6 +117,19 @@ function countRejections(metrics: MetricsPort): AppMiddleware {
       throw error;
     }
   };
+}
+
+/** A JSON body with a strong ETag of its bytes; If-None-Match with the same tag gets 304. */
+function answerWithEtag(ctx: AppContext, body: unknown): void {
+  const json = JSON.stringify(body);
+  ctx.type = 'application/json';
+  ctx.body = json;
+  ctx.etag = createHash('sha256').update(json).digest('base64url').slice(0, 27);
+  // Koa's `fresh` compares If-None-Match with the ETag just set (GET/HEAD, 2xx only).
+  if (ctx.fresh) {
+    ctx.status = 304;
+    ctx.body = null;
+  }
 }
 
 function callerOf(ctx: AppContext): Caller {
