@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Router } from '@koa/router';
 import type { Authenticator } from '../auth/jwtAuthenticator.ts';
 import { AppError } from '../errors.ts';
@@ -9,6 +8,7 @@ import { jsonBody } from '../http/jsonBody.ts';
 import { rateLimitByIp } from '../http/rateLimitByIp.ts';
 import type { AppContext, AppMiddleware, AppState } from '../http/types.ts';
 import { validateBody } from '../http/validateBody.ts';
+import { contentTag, sendWithEtag } from './etag.ts';
 import { DEFAULT_PAGE_SIZE, IDEMPOTENCY_KEY_PATTERN, MAX_PAGE_SIZE, schemas } from '../openapi/document.ts';
 import type { InvitationService } from '../service/InvitationService.ts';
 import type { MetricsPort } from '../service/ports.ts';
@@ -123,13 +123,7 @@ function countRejections(metrics: MetricsPort): AppMiddleware {
 function answerWithEtag(ctx: AppContext, body: unknown): void {
   const json = JSON.stringify(body);
   ctx.type = 'application/json';
-  ctx.body = json;
-  ctx.etag = createHash('sha256').update(json).digest('base64url').slice(0, 27);
-  // Koa's `fresh` compares If-None-Match with the ETag just set (GET/HEAD, 2xx only).
-  if (ctx.fresh) {
-    ctx.status = 304;
-    ctx.body = null;
-  }
+  sendWithEtag(ctx, json, contentTag(json));
 }
 
 function callerOf(ctx: AppContext): Caller {

@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 import { toAppError } from '../http/errorHandler.ts';
 import { rateLimitByIp } from '../http/rateLimitByIp.ts';
 import type { AppContext, AppMiddleware, AppState } from '../http/types.ts';
+import { sendWithEtag } from './etag.ts';
 import type { InvitationService } from '../service/InvitationService.ts';
 import type { IpRateLimiter } from '../store/IpRateLimiter.ts';
 import { renderInvitePage, renderLandingPage, renderMessagePage, type PageSettings } from '../web/pages.ts';
@@ -85,12 +86,7 @@ export function pageRoutes(deps: PageRoutesDeps, settings: PageSettings): Router
     const asset = assets[name as StaticFile];
     ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
     ctx.type = asset.contentType;
-    ctx.etag = asset.hash;
-    if (ctx.fresh) {
-      ctx.status = 304;
-      return;
-    }
-    ctx.body = asset.body;
+    sendWithEtag(ctx, asset.body, asset.hash);
   });
 
   return router;
