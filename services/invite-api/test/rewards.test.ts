@@ -153,7 +153,8 @@ test('20 parallel accepts of one code: by different users one wins, by the same 
 async function outcome(res: Response): Promise<string> {
   const body = (await res.json()) as ApiBody;
   if (res.status === 200) return 'ok';
-  return String(body.error?.details?.reason ?? body.error?.code ?? res.status);
+  const reason = body.error?.details?.reason;
+  return typeof reason === 'string' ? reason : (body.error?.code ?? String(res.status));
 }
 
 function tally(outcomes: string[]): Record<string, number> {
