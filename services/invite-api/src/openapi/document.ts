@@ -64,6 +64,10 @@ export const schemas = {
         pattern: '^\\+[1-9][0-9]{1,14}$',
         description: 'The number, normalised to E.164.',
       },
+      phoneNumberDisplay: {
+        type: 'string',
+        description: 'The number formatted for people, e.g. "+1 415 555 2671".',
+      },
       createdAt: timestamp,
       expiresAt: { ...timestamp, description: 'The code can be accepted until then (INVITE_TTL_DAYS).' },
     },
@@ -80,11 +84,13 @@ export const schemas = {
       'createdAt',
       'updatedAt',
       'resendCount',
+      'phoneNumberDisplay',
     ],
     properties: {
       invitationId: { type: 'string', pattern: ENTITY_ID_PATTERN },
       inviteCode: { type: 'string', pattern: INVITE_CODE_PATTERN },
       phoneNumber: { type: 'string', pattern: '^\\+[1-9][0-9]{1,14}$' },
+      phoneNumberDisplay: { type: 'string', description: 'For people: "+1 415 555 2671".' },
       status: {
         enum: [...INVITATION_STATUSES],
         description:

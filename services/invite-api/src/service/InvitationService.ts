@@ -19,6 +19,7 @@ import { tagInvitationSpan } from '../telemetry/invitationSpan.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { MetricsPort } from './ports.ts';
 import {
+  displayPhoneNumber,
   invitationView,
   type InvitationCreatedBody,
   type InvitationView,
@@ -151,6 +152,7 @@ export function createInvitationService(
         status: 'queued',
         referralUrl: invitation.referralUrl,
         phoneNumber: invitation.phoneNumber,
+        phoneNumberDisplay: displayPhoneNumber(invitation.phoneNumber),
         createdAt: invitation.createdAt,
         expiresAt: invitation.expiresAt ?? invitation.createdAt,
       };

@@ -1,5 +1,11 @@
 import type { Invitation } from '../domain/invitation.ts';
 import { effectiveStatus } from '../domain/status.ts';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+/** "+1 415 555 2671" for "+14155552671": how the pages show a number. */
+export function displayPhoneNumber(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+}
 
 /** The JSON an API client sees for an invitation (components.schemas.Invitation in the OpenAPI document). */
 export type InvitationView = Pick<
@@ -19,7 +25,7 @@ export type InvitationView = Pick<
   | 'expiresAt'
   | 'revokedAt'
   | 'lastSendRequestedAt'
-> & { resendCount: number };
+> & { resendCount: number; phoneNumberDisplay: string };
 
 /** `now` (epoch ms) decides whether a pending invitation is shown as expired. */
 export function invitationView(invitation: Invitation, now: number): InvitationView {
@@ -28,6 +34,7 @@ export function invitationView(invitation: Invitation, now: number): InvitationV
     invitationId,
     inviteCode,
     phoneNumber,
+    phoneNumberDisplay: displayPhoneNumber(phoneNumber),
     status: effectiveStatus(invitation, now),
     referralUrl,
     createdAt,
@@ -54,6 +61,8 @@ export interface InvitationCreatedBody {
   status: 'queued';
   referralUrl: string;
   phoneNumber: string;
+  /** Absent in responses stored (Idempotency-Key) before it existed. */
+  phoneNumberDisplay?: string;
   createdAt: string;
   expiresAt: string;
 }

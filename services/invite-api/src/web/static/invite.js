@@ -227,6 +227,7 @@
     event.preventDefault();
     phoneError.replaceChildren();
     phone.removeAttribute('aria-invalid');
+    $('invite-success').hidden = true;
     const value = phone.value.trim();
     if (value === '') {
       phone.setAttribute('aria-invalid', 'true');
@@ -259,7 +260,8 @@
   });
 
   function showSuccess(created) {
-    $('success-text').textContent = `We're texting ${created.phoneNumber} an invitation from you.`;
+    $('success-text').textContent =
+      `We're texting ${created.phoneNumberDisplay ?? created.phoneNumber} an invitation from you.`;
     $('success-code').textContent = created.inviteCode;
     $('success-link').value = created.referralUrl;
     $('copy-status').textContent = '';
@@ -353,7 +355,7 @@
       const before = previousStatuses.get(invitation.invitationId);
       if (before && before !== invitation.status) {
         announcements.push(
-          `Invitation to ${invitation.phoneNumber} is now ${STATUS_TEXT[invitation.status]}.`,
+          `Invitation to ${invitation.phoneNumberDisplay} is now ${STATUS_TEXT[invitation.status]}.`,
         );
       }
       return renderRow(invitation);
@@ -377,7 +379,7 @@
 
     const phoneLine = document.createElement('span');
     phoneLine.className = 'invitation-phone';
-    phoneLine.textContent = invitation.phoneNumber;
+    phoneLine.textContent = invitation.phoneNumberDisplay ?? invitation.phoneNumber;
 
     const badge = document.createElement('span');
     badge.className = `status status-${invitation.status}`;
@@ -408,7 +410,12 @@
       invitation.resendCount < Number(settings.maxResends)
     ) {
       actions.append(
-        actionButton('resend', 'Resend', `Resend the invitation to ${invitation.phoneNumber}`, invitation),
+        actionButton(
+          'resend',
+          'Resend',
+          `Resend the invitation to ${invitation.phoneNumberDisplay}`,
+          invitation,
+        ),
       );
     }
     if (pending) {
@@ -416,7 +423,7 @@
         actionButton(
           'revoke',
           'Revoke',
-          `Revoke the invitation to ${invitation.phoneNumber}`,
+          `Revoke the invitation to ${invitation.phoneNumberDisplay}`,
           invitation,
           'danger',
         ),

@@ -7,6 +7,12 @@
   const settings = document.body.dataset;
   const FRIEND_KEY = 'invite-api.friend-session';
   const $ = (id) => document.getElementById(id);
+  const expires = $('expires-at');
+  if (expires) {
+    expires.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' }).format(
+      new Date(expires.getAttribute('datetime')),
+    );
+  }
   const form = $('accept-form');
   if (!form) return;
   const button = $('accept-button');
