@@ -2,8 +2,11 @@
  * Referral rewards: written in the same DynamoDB transaction as the acceptance, so exactly one per
  * accepted invitation whatever the concurrency; capped per inviter; a welcome reward for the new user.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import test from 'ava';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import test, { type ExecutionContext } from 'ava';
+import { createAwsClients } from '@platform/aws-resources';
+import type { IsolatedAws } from '@platform/testkit';
 import { REWARD_SORT_PREFIX, keys } from '../src/store/keys.ts';
 import { useHarness, type Harness } from './helpers/harness.ts';
 import { documented, type ApiBody } from './helpers/openapi.ts';
@@ -162,3 +165,71 @@ function tally(outcomes: string[]): Record<string, number> {
   for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
   return counts;
 }
+
+/**
+ * A document client whose accept transactions misbehave the way real DynamoDB and real networks can:
+ * `conflicts` TransactionConflict cancellations first (DynamoDB Local serialises transactions and
+ * never reports one), then `lostResponses` transactions that COMMIT but whose response is lost.
+ */
+function faultyAcceptClient(t: ExecutionContext, faults: { conflicts: number; lostResponses: number }) {
+  return (aws: IsolatedAws) => {
+    const clients = createAwsClients(aws.env);
+    t.teardown(() => clients.destroy());
+    clients.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = (args as { input?: { TransactItems?: { Update?: { UpdateExpression?: string } }[] } })
+          .input;
+        const isAccept =
+          input?.TransactItems?.[0]?.Update?.UpdateExpression?.includes('accepted_by') === true;
+        if (context.commandName === 'TransactWriteItemsCommand' && isAccept) {
+          if (faults.conflicts > 0) {
+            faults.conflicts--;
+            throw new TransactionCanceledException({
+              message: 'Transaction cancelled [None, TransactionConflict]',
+              $metadata: { httpStatusCode: 400 },
+              CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict', Message: 'ongoing' }],
+            });
+          }
+          if (faults.lostResponses > 0) {
+            faults.lostResponses--;
+            await next(args);
+            throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectAcceptFaults' },
+    );
+    return DynamoDBDocumentClient.from(clients.dynamodb, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  };
+}
+
+test('TransactionConflict on accept is retried: accepted once, one reward', async (t) => {
+  const faults = { conflicts: 2, lostResponses: 0 };
+  const h = await useHarness(t, { documentClient: faultyAcceptClient(t, faults) });
+  const created = await create(h, 'inviter-tc', '+14155552695');
+  const res = await accept(h, 'friend-tc', created.inviteCode);
+  t.is(res.status, 200);
+  t.is(faults.conflicts, 0, 'both conflicts were seen and retried');
+  t.is((await rewardItems(h, 'inviter-tc')).length, 1);
+});
+
+test('the acceptance committed but its response was lost: the retry is 200, still one reward', async (t) => {
+  const faults = { conflicts: 0, lostResponses: 1 };
+  const h = await useHarness(t, {
+    env: { WELCOME_REWARD_POINTS: '50' },
+    documentClient: faultyAcceptClient(t, faults),
+  });
+  const created = await create(h, 'inviter-lost', '+14155552696');
+  const first = await accept(h, 'friend-lost', created.inviteCode);
+  t.is(first.status, 503, 'the client hears a retryable error, not a crash');
+  t.is(first.headers.get('retry-after'), '1');
+  t.is((await h.api.store.get(created.invitationId))?.status, 'accepted', 'yet it took effect');
+  const retry = await accept(h, 'friend-lost', created.inviteCode);
+  t.is(retry.status, 200);
+  t.is((await documented(t, retry, 'post', ACCEPT)).status, 'accepted');
+  t.is((await rewardItems(h, 'inviter-lost')).length, 1, 'no second referral reward');
+  t.is((await rewardItems(h, 'friend-lost')).length, 1, 'no second welcome reward');
+});
