@@ -180,3 +180,13 @@ test('DEFAULT_COUNTRY: national numbers are read in that country; without it onl
   t.is(refused.status, 400);
   t.is(((await refused.json()) as ApiBody).error?.details?.reason, 'NOT_INTERNATIONAL_FORMAT');
 });
+
+test('the landing page under its address limit answers a readable 429 page with Retry-After', async (t) => {
+  const h = await useHarness(t, { env: { IP_RATE_LIMIT: '1', IP_RATE_WINDOW_SECONDS: '600' } });
+  t.is((await h.request('/invite/APP-ZZZZZZ')).status, 404);
+  const limited = await h.request('/invite/APP-ZZZZZZ');
+  t.is(limited.status, 429);
+  t.regex(limited.headers.get('content-type') ?? '', /^text\/html/);
+  t.regex(limited.headers.get('retry-after') ?? '', /^[1-9][0-9]*$/);
+  t.regex(await limited.text(), /try again in a minute/);
+});

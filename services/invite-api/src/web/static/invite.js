@@ -1,5 +1,5 @@
 // The invite page: sign-in, the invite form, "My invitations" (polled with ETag) and rewards.
-/* global document, location, history, localStorage, fetch, Headers, URLSearchParams, TextDecoder, atob, crypto, navigator, setInterval, clearInterval, CSS */
+/* global window, document, location, history, localStorage, fetch, Headers, URLSearchParams, TextDecoder, atob, crypto, navigator, setInterval, clearInterval, CSS */
 // Plain JS, no framework; every value from the API is inserted as text, never as markup.
 'use strict';
 
@@ -294,6 +294,7 @@
     if (pollTimer !== null) clearInterval(pollTimer);
     pollTimer = null;
   }
+  /** The new body, `unchanged` (304), or `failed` (network, 5xx): the live dot shows which. */
   async function getIfChanged(path) {
     const etag = lastEtags.get(path);
     const result = await api('GET', path, undefined, etag ? { 'if-none-match': etag } : {});
@@ -302,7 +303,7 @@
       if (tag) lastEtags.set(path, tag);
       return result.body;
     }
-    return undefined;
+    return result.status === 304 ? 'unchanged' : 'failed';
   }
   let refreshing = false;
   async function refresh() {
@@ -313,12 +314,12 @@
         getIfChanged('/api/invitations?limit=50'),
         getIfChanged('/api/rewards'),
       ]);
-      $('live-indicator').classList.toggle(
-        'paused',
-        list === undefined && !lastEtags.has('/api/invitations?limit=50'),
-      );
-      if (list) renderInvitations(list.invitations);
-      if (rewards) renderRewards(rewards);
+      const live = $('live-indicator');
+      const failed = list === 'failed';
+      live.classList.toggle('paused', failed);
+      live.textContent = failed ? 'Reconnecting…' : 'Live';
+      if (typeof list === 'object' && list !== null) renderInvitations(list.invitations);
+      if (typeof rewards === 'object' && rewards !== null) renderRewards(rewards);
     } finally {
       refreshing = false;
     }
@@ -490,6 +491,16 @@
       }),
     );
   }
+
+  // A host app may hand a token over to an already open page (same URL, new fragment).
+  window.addEventListener('hashchange', () => {
+    const handed = readSession();
+    if (handed !== null && handed.token !== session?.token) {
+      session = handed;
+      lastEtags.clear();
+      render();
+    }
+  });
 
   render();
   if (session === null && demoButton) demoButton.focus();
