@@ -507,6 +507,22 @@ export const openApiDocument = {
         },
       },
     },
+    '/static/{name}': {
+      get: {
+        tags: ['Pages'],
+        operationId: 'staticAsset',
+        summary: "The pages' stylesheet, scripts and images",
+        description:
+          'An explicit list of files (app.css, invite.js, landing.js, share-card.png, favicon.svg); anything else is 404. Cache-Control: immutable (URLs carry a content hash as ?v=); ETag and If-None-Match (304).',
+        security: [],
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'The file.' },
+          '304': { description: 'Unchanged.' },
+          ...errors('NOT_FOUND'),
+        },
+      },
+    },
     '/api/invitations/accept': {
       post: {
         tags: ['Invitations'],
