@@ -60,6 +60,7 @@ function pageSettings(config: InviteApiConfig): PageSettings {
     resendCooldownSeconds: config.resend.cooldownMs / 1000,
     defaultCountry: config.defaultCountry,
     inviteTtlDays: Math.round(config.inviteTtlMs / 86_400_000),
+    welcomePoints: config.rewards.welcomePoints,
   };
 }
 

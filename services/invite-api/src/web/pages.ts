@@ -15,6 +15,8 @@ export interface PageSettings {
   /** Region national numbers are read in, e.g. US; undefined: international format only. */
   defaultCountry: string | undefined;
   inviteTtlDays: number;
+  /** WELCOME_REWARD_POINTS: the landing page promises it only when there is one. */
+  welcomePoints: number;
 }
 
 const APP_NAME = 'Friendly';
@@ -231,7 +233,8 @@ export function renderLandingPage(
       <h1 id="landing-title"><span id="inviter-name">${inviter}</span> invited you to join ${APP_NAME}</h1>
       <p class="lead">
         Join with code <span class="code">${invitation.inviteCode}</span>. When you accept, ${inviter} gets a
-        thank-you reward${accepted ? '' : ' and so might you'}.
+        thank-you
+        reward${settings.welcomePoints > 0 ? ` and you start with ${settings.welcomePoints} points` : ''}.
       </p>
       <div id="accept-area" ${accepted ? raw('hidden') : undefined}>${acceptForm} ${expires}</div>
       <div id="accepted-note" class="notice" ${accepted ? undefined : raw('hidden')}>
