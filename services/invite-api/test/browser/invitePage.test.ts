@@ -143,6 +143,15 @@ test.serial('every error the invite form can meet is explained inline and announ
   await invite(page, '+44 20 7183 8750');
   await expectError('INVALID_PHONE_NUMBER', /can't receive texts/);
 
+  // A valid mobile number outside ALLOWED_COUNTRIES (US, CA, GB): a German one.
+  await invite(page, '+49 151 23456789');
+  await expectError('COUNTRY_NOT_ALLOWED', /can't text that country/);
+
+  // Someone else invited this number in the last 24 hours.
+  t.is((await stack.inviteViaApi('another-inviter', '+14155552679')).status, 201);
+  await invite(page, '+14155552679');
+  await expectError('RATE_LIMITED_PHONE', /invited recently.*again after/s);
+
   // Already invited: the existing code is shown.
   await invite(page, '+14155552672');
   await page.locator('#invite-success').waitFor();
