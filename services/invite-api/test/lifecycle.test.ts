@@ -293,3 +293,24 @@ async function drainSmsRequests(h: Harness) {
   }
   return found;
 }
+
+test('a resend retried with its Idempotency-Key (the response was lost) is 202 again without a second SMS', async (t) => {
+  const clock = testClock();
+  const h = await useHarness(t, { clock: clock.now, env: { RESEND_COOLDOWN_SECONDS: '0' } });
+  const created = await create(h, 'inviter-k', '+14155552678');
+  await markSent(h, created.invitationId, clock.now);
+  const resend = (key: string) =>
+    h.request(`${INVITATIONS}/${created.invitationId}/resend`, {
+      method: 'POST',
+      as: 'inviter-k',
+      headers: { 'idempotency-key': key },
+    });
+  const first = await resend('click-1');
+  t.is(first.status, 202);
+  const retry = await resend('click-1');
+  t.is(retry.status, 202);
+  t.is(((await documented(t, retry, 'post', RESEND)).invitation as ApiBody).resendCount, 1);
+  t.is(await dailyCount(h, 'inviter-k', clock.now()), 2, 'one invitation + one resend');
+  t.is((await resend('click-2')).status, 202, 'a new key is a new resend');
+  t.is((await h.api.store.get(created.invitationId))?.resendCount, 2);
+});

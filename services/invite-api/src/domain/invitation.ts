@@ -25,6 +25,8 @@ export interface Invitation {
   resendCount?: number;
   /** The latest SMS request (creation or resend): the resend cooldown counts from it. */
   lastSendRequestedAt?: string;
+  /** Idempotency-Key of the latest resend: its retry is answered as a success, never a second SMS. */
+  lastResendKey?: string;
   provider?: string;
   providerMessageId?: string;
 }

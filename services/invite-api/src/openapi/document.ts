@@ -426,8 +426,9 @@ export const openApiDocument = {
         operationId: 'resendInvitation',
         summary: 'Send the invitation SMS again, with the same code',
         description:
-          'Only the inviter, only while the invitation is sent or delivered (not queued, failed, accepted, revoked or expired), at most MAX_RESENDS times, not within RESEND_COOLDOWN_SECONDS of the previous SMS; counts against the daily limit. Written in one DynamoDB transaction with the outbox message.',
+          'Only the inviter, only while the invitation is sent or delivered (not queued, failed, accepted, revoked or expired), at most MAX_RESENDS times, not within RESEND_COOLDOWN_SECONDS of the previous SMS; counts against the daily limit. Written in one DynamoDB transaction with the outbox message. With an Idempotency-Key, a retry of the latest resend is answered 202 again without a second SMS.',
         parameters: [
+          { $ref: '#/components/parameters/IdempotencyKey' },
           { name: 'invitationId', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
         ],
         responses: {

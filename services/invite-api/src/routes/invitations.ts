@@ -97,8 +97,10 @@ export function invitationRoutes(
   });
 
   router.post('/api/invitations/:invitationId/resend', limitIp, auth, async (ctx) => {
+    const idempotencyKey = readIdempotencyKey(ctx);
     const invitation = await deps.invitations.resend(callerOf(ctx), ctx.params.invitationId ?? '', {
       requestId: ctx.state.requestId,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
     ctx.status = 202;
     ctx.body = { success: true, invitation };

@@ -99,7 +99,11 @@ export interface InvitationService {
   get(caller: Caller, invitationId: string): Promise<InvitationView>;
   accept(caller: Caller, inviteCode: string): Promise<AcceptResult>;
   revoke(caller: Caller, invitationId: string): Promise<InvitationView>;
-  resend(caller: Caller, invitationId: string, request?: { requestId?: string }): Promise<InvitationView>;
+  resend(
+    caller: Caller,
+    invitationId: string,
+    request?: { requestId?: string; idempotencyKey?: string },
+  ): Promise<InvitationView>;
   rewards(caller: Caller): Promise<RewardsResult>;
   /** The landing page's view of a code; undefined for an unknown (or malformed) code. */
   lookupCode(inviteCode: string): Promise<PublicInvitationView | undefined>;
@@ -423,7 +427,7 @@ export function createInvitationService(
   async function resend(
     caller: Caller,
     invitationId: string,
-    request: { requestId?: string } = {},
+    request: { requestId?: string; idempotencyKey?: string } = {},
   ): Promise<InvitationView> {
     for (let attempt = 1; attempt <= options.maxWriteAttempts; attempt++) {
       const invitation = await ownInvitation(caller, invitationId);
@@ -446,11 +450,14 @@ export function createInvitationService(
         globalShard: Math.floor(random() * options.limits.globalShards),
         maxResends: options.resend.max,
         cooldownMs: options.resend.cooldownMs,
+        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
       });
       switch (outcome.kind) {
         case 'resent':
           logger.info({ invitationId, resendNumber }, 'invitation SMS resent');
           await publisher.publish(outbox);
+          return invitationView(outcome.invitation, now);
+        case 'replayed':
           return invitationView(outcome.invitation, now);
         case 'not-found':
           throw new AppError('NOT_FOUND', NOT_FOUND_MESSAGE);

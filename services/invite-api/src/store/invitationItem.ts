@@ -32,6 +32,7 @@ export interface InvitationItem {
   revoked_at?: string;
   resend_count?: number;
   last_send_requested_at?: string;
+  last_resend_key?: string;
 }
 
 export function toInvitationItem(invitation: Invitation): InvitationItem {
@@ -89,6 +90,7 @@ export function fromInvitationItem(item: Record<string, unknown>): Invitation {
     ...optional('expiresAt', text('expires_at')),
     ...optional('revokedAt', text('revoked_at')),
     ...optional('lastSendRequestedAt', text('last_send_requested_at')),
+    ...optional('lastResendKey', text('last_resend_key')),
     ...(typeof item.resend_count === 'number' ? { resendCount: item.resend_count } : {}),
     ...(failureCode === undefined
       ? {}

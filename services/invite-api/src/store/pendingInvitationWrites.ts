@@ -99,10 +99,14 @@ export interface ResendWrite {
   globalShard: number;
   maxResends: number;
   cooldownMs: number;
+  /** The client's Idempotency-Key: a retry of a resend that took effect is answered as `resent`. */
+  idempotencyKey?: string;
 }
 
 export type ResendOutcome =
   | { kind: 'resent'; invitation: Invitation }
+  /** This Idempotency-Key's resend already happened (its response was lost): nothing sent again. */
+  | { kind: 'replayed'; invitation: Invitation }
   | { kind: 'not-found' }
   | { kind: 'not-pending'; invitation: Invitation }
   | { kind: 'max-resends'; invitation: Invitation }
@@ -130,6 +134,8 @@ export async function resendInvitationTransaction(
   write: ResendWrite,
 ): Promise<ResendOutcome> {
   const { invitation, now, limits } = write;
+  const key = write.idempotencyKey;
+  if (key !== undefined && invitation.lastResendKey === key) return { kind: 'replayed', invitation };
   // MAX_RESENDS is checked against the count read before; the condition `resend_count = :seen`
   // makes that read the one the write applies to.
   if ((invitation.resendCount ?? 0) >= write.maxResends) return { kind: 'max-resends', invitation };
@@ -144,7 +150,7 @@ export async function resendInvitationTransaction(
       Update: {
         TableName: table,
         Key: keys.invitation(invitation.invitationId),
-        UpdateExpression: 'SET resend_count = :next, last_send_requested_at = :now, updated_at = :now',
+        UpdateExpression: `SET resend_count = :next, last_send_requested_at = :now, updated_at = :now${key === undefined ? '' : ', last_resend_key = :key'}`,
         ConditionExpression: [
           'attribute_exists(pk)',
           'inviter_user_id = :user',
@@ -153,6 +159,9 @@ export async function resendInvitationTransaction(
           '(attribute_not_exists(resend_count) OR resend_count = :seen)',
           '(attribute_not_exists(last_send_requested_at) OR last_send_requested_at <= :cutoff)',
           'created_at <= :cutoff',
+          ...(key === undefined
+            ? []
+            : ['(attribute_not_exists(last_resend_key) OR last_resend_key <> :key)']),
         ].join(' AND '),
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -162,6 +171,7 @@ export async function resendInvitationTransaction(
           ':seen': seenCount,
           ':next': seenCount + 1,
           ':cutoff': cooldownCutoff,
+          ...(key === undefined ? {} : { ':key': key }),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
@@ -212,6 +222,9 @@ export async function resendInvitationTransaction(
 /** The most useful reason first: who asks, then final states, then the limits. */
 function explainResendRefusal(current: Invitation, write: ResendWrite): ResendOutcome {
   if (current.inviterUserId !== write.userId) return { kind: 'not-found' };
+  if (write.idempotencyKey !== undefined && current.lastResendKey === write.idempotencyKey) {
+    return { kind: 'replayed', invitation: current };
+  }
   const expired = current.expiresAt !== undefined && Date.parse(current.expiresAt) <= write.now;
   if (STATUS_RANK[current.status] >= FINAL_RANK || expired || !RESENDABLE_STATUSES.includes(current.status)) {
     return { kind: 'not-pending', invitation: current };

@@ -223,7 +223,7 @@ test.serial('every error the invite form can meet is explained inline and announ
 });
 
 test.serial(
-  'keyboard only at 360 px: invite, revoke; revoked, expired and unknown links get their pages',
+  'keyboard only at 360 px: invite, resend, revoke; revoked, expired and unknown links get their pages',
   async (t) => {
     const stack = await startStack(t);
     const { page, problems } = await openPage(t, browser!, { width: 360, height: 740 });
@@ -257,6 +257,26 @@ test.serial(
       'document.activeElement === null ? "none" : getComputedStyle(document.activeElement).outlineStyle',
     );
     t.not(outline, 'none', 'the focused element shows a focus ring');
+    const outboxViewer = await openPage(t, browser!);
+    const friendOutbox = outboxViewer.page;
+
+    // Resend by keyboard (RESEND_COOLDOWN_SECONDS=0 in this stack): the SMS goes out again, same code.
+    await row(page, code)
+      .getByRole('button', { name: /Resend/ })
+      .focus();
+    await page.keyboard.press('Enter');
+    await row(page, code).getByText('Sent again.').waitFor();
+    await row(page, code)
+      .getByText(/resent 1×/)
+      .waitFor();
+    await linkFromOutbox(friendOutbox, stack.sender.outboxUrl, code);
+    await waitFor(
+      async () => {
+        const bodies = await friendOutbox.locator('body').innerText();
+        return bodies.split(`/invite/${code}`).length - 1 >= 2 ? true : undefined;
+      },
+      { description: 'the resent SMS on the outbox page', timeoutMs: 60_000, intervalMs: 250 },
+    );
 
     // Revoke by keyboard: tab to the row's Revoke button and press Enter.
     const revoke = row(page, code).getByRole('button', { name: /Revoke/ });

@@ -459,7 +459,7 @@
     const path = `/api/invitations/${encodeURIComponent(invitation.invitationId)}`;
     const result =
       action === 'resend'
-        ? await api('POST', `${path}/resend`, undefined)
+        ? await api('POST', `${path}/resend`, undefined, { 'idempotency-key': crypto.randomUUID() })
         : await api('DELETE', path, undefined);
     element.disabled = false;
     if (result.status === 200 || result.status === 202) {
