@@ -198,7 +198,9 @@ try {
       if (plan.name === 'invite-api') {
         env.PORT = String(apiPort);
         readyPort = apiPort;
-        urls.push(`invite-api: http://127.0.0.1:${apiPort}  (POST /api/invitations)`);
+        urls.push(
+          `invite-api: http://127.0.0.1:${apiPort}  (invite page: open it in a browser; API: /api/invitations, docs: /docs)`,
+        );
       }
       const r = startProcess(plan, replica, env, register);
       readiness.push(

@@ -7,7 +7,10 @@ import { errorHandler } from './http/errorHandler.ts';
 import { requestContext } from './http/requestContext.ts';
 import type { AppMiddleware, AppState } from './http/types.ts';
 import { invitationRoutes } from './routes/invitations.ts';
+import { localSignInRoutes, type LocalSignInOptions } from './routes/localSignIn.ts';
 import { operationRoutes, type ReadinessReport } from './routes/operations.ts';
+import { pageRoutes } from './routes/pages.ts';
+import type { PageSettings } from './web/pages.ts';
 import type { InvitationService } from './service/InvitationService.ts';
 import type { MetricsPort } from './service/ports.ts';
 import type { IpRateLimiter } from './store/IpRateLimiter.ts';
@@ -31,6 +34,10 @@ export interface AppOptions {
    * socket address). 1 behind one load balancer; more only if each hop appends its own entry.
    */
   trustedProxyHops: number;
+  /** The invite and landing pages (GET /, /invite/:code); absent: no pages. */
+  pages?: PageSettings;
+  /** AUTH_MODE=local only: POST /api/dev/session mints local tokens. Absent: the route does not exist. */
+  localSignIn?: LocalSignInOptions;
 }
 
 /** The Koa application, without listen(): main.ts serves it, tests drive it directly. */
@@ -52,6 +59,17 @@ export function createApp(deps: AppDeps, options: AppOptions): Koa<AppState> {
 
   const api = invitationRoutes(deps, { bodyLimitBytes: options.bodyLimitBytes });
   const operations = operationRoutes(deps);
+  const product = [
+    ...(options.pages === undefined ? [] : [pageRoutes(deps, options.pages)]),
+    ...(options.localSignIn === undefined
+      ? []
+      : [
+          localSignInRoutes(
+            { ipLimiter: deps.ipLimiter, clock: deps.clock ?? Date.now },
+            { ...options.localSignIn, bodyLimitBytes: options.bodyLimitBytes },
+          ),
+        ]),
+  ];
 
   app.use(errorHandler({ logger: deps.logger }));
   app.use(
@@ -59,7 +77,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Koa<AppState> {
   );
   app.use(securityHeaders);
   app.use(notFound);
-  for (const router of [operations, api]) {
+  for (const router of [operations, api, ...product]) {
     app.use(router.routes());
     app.use(
       router.allowedMethods({

@@ -3,6 +3,8 @@ import { intInRange, readConfig, str, url } from '@platform/config';
 import { readPrefixedConsumerSettings, type QueueConsumerSettings } from '@platform/reliable-consumer';
 import { LOCAL_DEV_JWT } from './auth/mintToken.ts';
 import type { JwtKeySource } from './auth/jwtAuthenticator.ts';
+import { getCountries, type CountryCode } from 'libphonenumber-js';
+import type { RewardPolicy } from './domain/rewards.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -43,6 +45,35 @@ const spec = {
   OUTBOX_GRACE_MS: intInRange(0, 600_000)({ default: 10_000 }),
   SQS_SEND_TIMEOUT_MS: intInRange(100, 60_000)({ default: 3000 }),
   SHUTDOWN_TIMEOUT_MS: intInRange(0, 120_000)({ default: 10_000 }),
+
+  // The invitation product (docs/invitations.md, "Expiry, revoke and resend" and "Rewards").
+  AUTH_MODE: str({
+    choices: ['jwt', 'local'],
+    default: 'jwt',
+    desc: 'local: the pages offer local sign-in (POST /api/dev/session); never with NODE_ENV=production',
+  }),
+  DEFAULT_COUNTRY: str({
+    default: '',
+    desc: 'ISO 3166 alpha-2 region national numbers are read in (e.g. US); empty: international format only',
+  }),
+  INVITE_TTL_DAYS: intInRange(1, 365)({ default: 14 }),
+  MAX_RESENDS: intInRange(0, 10)({ default: 3, desc: 'times one invitation can be sent again' }),
+  RESEND_COOLDOWN_SECONDS: intInRange(
+    0,
+    7 * 86_400,
+  )({
+    default: 900,
+    desc: 'minimum time between two SMS of one invitation',
+  }),
+  REFERRAL_REWARD_POINTS: intInRange(0, 1_000_000)({ default: 100 }),
+  REWARD_CAP_PER_INVITER: intInRange(
+    0,
+    1_000_000,
+  )({
+    default: 20,
+    desc: 'accepted invitations that earn the inviter a reward',
+  }),
+  WELCOME_REWARD_POINTS: intInRange(0, 1_000_000)({ default: 0, desc: '0: no welcome reward' }),
 };
 
 export interface InviteApiConfig {
@@ -63,6 +94,12 @@ export interface InviteApiConfig {
   /** The invite-events consumer (INVITE_EVENTS_CONCURRENCY, _VISIBILITY_TIMEOUT_SECONDS, ...). */
   inviteEvents: QueueConsumerSettings;
   shutdownTimeoutMs: number;
+  /** `local`: local sign-in pages and POST /api/dev/session exist (refused in production). */
+  authMode: 'jwt' | 'local';
+  defaultCountry: CountryCode | undefined;
+  inviteTtlMs: number;
+  resend: { max: number; cooldownMs: number };
+  rewards: RewardPolicy;
 }
 
 /** Reads and checks the environment once; every problem is reported in one ConfigError. */
@@ -125,6 +162,16 @@ export function readInviteApiConfig(env: NodeJS.ProcessEnv = process.env): Invit
     }
     allowedCountries = new Set(countries);
   }
+  if (raw.AUTH_MODE === 'local') {
+    if (production) problems.push('AUTH_MODE: local sign-in is refused when NODE_ENV=production');
+    if (raw.JWT_SECRET === '') problems.push('AUTH_MODE: local needs JWT_SECRET (it mints HS256 tokens)');
+  }
+  const defaultCountry = raw.DEFAULT_COUNTRY.trim().toUpperCase();
+  if (defaultCountry !== '' && !(getCountries() as string[]).includes(defaultCountry)) {
+    problems.push(
+      `DEFAULT_COUNTRY: must be an ISO 3166-1 alpha-2 region with a numbering plan, e.g. US (received ${JSON.stringify(raw.DEFAULT_COUNTRY)})`,
+    );
+  }
   if (problems.length > 0 || key === undefined) throw new ConfigError(problems);
 
   return {
@@ -158,6 +205,15 @@ export function readInviteApiConfig(env: NodeJS.ProcessEnv = process.env): Invit
     },
     inviteEvents,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    authMode: raw.AUTH_MODE,
+    defaultCountry: defaultCountry === '' ? undefined : (defaultCountry as CountryCode),
+    inviteTtlMs: raw.INVITE_TTL_DAYS * 24 * HOUR_MS,
+    resend: { max: raw.MAX_RESENDS, cooldownMs: raw.RESEND_COOLDOWN_SECONDS * 1000 },
+    rewards: {
+      referralPoints: raw.REFERRAL_REWARD_POINTS,
+      capPerInviter: raw.REWARD_CAP_PER_INVITER,
+      welcomePoints: raw.WELCOME_REWARD_POINTS,
+    },
   };
 }
 

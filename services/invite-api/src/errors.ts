@@ -14,6 +14,10 @@ export const ERROR_STATUS = {
   DUPLICATE_INVITATION: 409,
   INVITATION_NOT_ACCEPTABLE: 409,
   REQUEST_TIMEOUT: 408,
+  INVITATION_NOT_REVOCABLE: 409,
+  RESEND_NOT_ALLOWED: 409,
+  INVITATION_EXPIRED: 410,
+  INVITATION_REVOKED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   COUNTRY_NOT_ALLOWED: 422,
@@ -23,6 +27,7 @@ export const ERROR_STATUS = {
   RATE_LIMITED_USER: 429,
   RATE_LIMITED_PHONE: 429,
   HEADERS_TOO_LARGE: 431,
+  RATE_LIMITED_RESEND: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
 } as const;
@@ -63,7 +68,12 @@ export class AppError extends Error {
 
 /** A 429/503 with the Retry-After header (whole seconds until the window frees, at least 1). */
 export function retryLaterError(
-  code: 'RATE_LIMITED_IP' | 'RATE_LIMITED_USER' | 'RATE_LIMITED_PHONE' | 'SERVICE_UNAVAILABLE',
+  code:
+    | 'RATE_LIMITED_IP'
+    | 'RATE_LIMITED_USER'
+    | 'RATE_LIMITED_PHONE'
+    | 'RATE_LIMITED_RESEND'
+    | 'SERVICE_UNAVAILABLE',
   message: string,
   retryAfterSeconds: number,
   details: Record<string, unknown> = {},

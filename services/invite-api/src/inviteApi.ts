@@ -13,7 +13,9 @@ import { createInviteEventsConsumer } from './events/inviteEventsConsumer.ts';
 import type { AppState } from './http/types.ts';
 import { createOutboxPublisher } from './outbox/OutboxPublisher.ts';
 import { createOutboxRelay, type OutboxRelay } from './outbox/OutboxRelay.ts';
+import { DEMO_USER } from './routes/localSignIn.ts';
 import type { CheckState, ReadinessReport } from './routes/operations.ts';
+import type { PageSettings } from './web/pages.ts';
 import { createInvitationService, type InvitationService } from './service/InvitationService.ts';
 import type { MetricsPort } from './service/ports.ts';
 import { createInvitationStore, type InvitationStore } from './store/InvitationStore.ts';
@@ -47,6 +49,20 @@ export interface InviteApi {
 }
 
 const READINESS_TIMEOUT_MS = 1000;
+
+function pageSettings(config: InviteApiConfig): PageSettings {
+  return {
+    authMode: config.authMode,
+    demoUserName: DEMO_USER.name,
+    publicBaseUrl: config.referralBaseUrl,
+    dailyLimit: config.limits.perUserPerDay,
+    maxResends: config.resend.max,
+    resendCooldownSeconds: config.resend.cooldownMs / 1000,
+    defaultCountry: config.defaultCountry,
+    inviteTtlDays: Math.round(config.inviteTtlMs / 86_400_000),
+    welcomePoints: config.rewards.welcomePoints,
+  };
+}
 
 export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): InviteApi {
   const { documentClient: client, sqs, logger, metrics } = deps;
@@ -86,6 +102,10 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
       outboxGraceMs: config.outbox.graceMs,
       idempotencyRetentionMs: 24 * 3_600_000,
       maxWriteAttempts: 6,
+      inviteTtlMs: config.inviteTtlMs,
+      resend: config.resend,
+      rewards: config.rewards,
+      defaultCountry: config.defaultCountry,
     },
   );
   const consumer = createInviteEventsConsumer(
@@ -120,7 +140,20 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
       readiness,
       clock,
     },
-    { bodyLimitBytes: config.bodyLimitBytes, trustedProxyHops: config.trustedProxyHops },
+    {
+      bodyLimitBytes: config.bodyLimitBytes,
+      trustedProxyHops: config.trustedProxyHops,
+      pages: pageSettings(config),
+      ...(config.authMode === 'local' && config.jwt.key.kind === 'secret'
+        ? {
+            localSignIn: {
+              secret: config.jwt.key.secret,
+              issuer: config.jwt.issuer,
+              audience: config.jwt.audience,
+            },
+          }
+        : {}),
+    },
   );
 
   return {

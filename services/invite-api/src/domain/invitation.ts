@@ -18,6 +18,15 @@ export interface Invitation {
   failure?: { code: string; message: string };
   acceptedAt?: string;
   acceptedBy?: string;
+  /** When the code stops being acceptable (created_at + INVITE_TTL_DAYS). Absent on older items. */
+  expiresAt?: string;
+  revokedAt?: string;
+  /** SMS sent again on the inviter's request (POST /api/invitations/:id/resend). */
+  resendCount?: number;
+  /** The latest SMS request (creation or resend): the resend cooldown counts from it. */
+  lastSendRequestedAt?: string;
+  /** Idempotency-Key of the latest resend: its retry is answered as a success, never a second SMS. */
+  lastResendKey?: string;
   provider?: string;
   providerMessageId?: string;
 }

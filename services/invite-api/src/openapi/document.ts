@@ -43,7 +43,16 @@ export const schemas = {
   InvitationCreated: {
     type: 'object',
     additionalProperties: false,
-    required: ['success', 'invitationId', 'inviteCode', 'status', 'referralUrl', 'phoneNumber', 'createdAt'],
+    required: [
+      'success',
+      'invitationId',
+      'inviteCode',
+      'status',
+      'referralUrl',
+      'phoneNumber',
+      'createdAt',
+      'expiresAt',
+    ],
     properties: {
       success: { const: true },
       invitationId: { type: 'string', pattern: ENTITY_ID_PATTERN },
@@ -55,7 +64,12 @@ export const schemas = {
         pattern: '^\\+[1-9][0-9]{1,14}$',
         description: 'The number, normalised to E.164.',
       },
+      phoneNumberDisplay: {
+        type: 'string',
+        description: 'The number formatted for people, e.g. "+1 415 555 2671".',
+      },
       createdAt: timestamp,
+      expiresAt: { ...timestamp, description: 'The code can be accepted until then (INVITE_TTL_DAYS).' },
     },
   },
   Invitation: {
@@ -69,15 +83,18 @@ export const schemas = {
       'referralUrl',
       'createdAt',
       'updatedAt',
+      'resendCount',
+      'phoneNumberDisplay',
     ],
     properties: {
       invitationId: { type: 'string', pattern: ENTITY_ID_PATTERN },
       inviteCode: { type: 'string', pattern: INVITE_CODE_PATTERN },
       phoneNumber: { type: 'string', pattern: '^\\+[1-9][0-9]{1,14}$' },
+      phoneNumberDisplay: { type: 'string', description: 'For people: "+1 415 555 2671".' },
       status: {
         enum: [...INVITATION_STATUSES],
         description:
-          'queued -> sent -> delivered | failed; accepted once the invited person redeems the code. Never moves backwards.',
+          'queued -> sent -> delivered | failed -> accepted | revoked | expired. Never moves backwards; the last three are final. `expired`: still pending when expiresAt passed.',
       },
       referralUrl: { type: 'string', format: 'uri' },
       createdAt: timestamp,
@@ -97,6 +114,17 @@ export const schemas = {
         },
       },
       acceptedAt: timestamp,
+      expiresAt: { ...timestamp, description: 'After this the code can no longer be accepted.' },
+      revokedAt: { ...timestamp, description: 'When the inviter withdrew the invitation.' },
+      lastSendRequestedAt: {
+        ...timestamp,
+        description: 'The latest SMS request (creation or resend); the resend cooldown counts from it.',
+      },
+      resendCount: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Times the SMS was sent again (MAX_RESENDS).',
+      },
     },
   },
   InvitationList: {
@@ -121,12 +149,79 @@ export const schemas = {
   InvitationAccepted: {
     type: 'object',
     additionalProperties: false,
-    required: ['success', 'invitationId', 'status', 'acceptedAt'],
+    required: ['success', 'invitationId', 'status', 'acceptedAt', 'inviterName', 'welcomePoints'],
     properties: {
       success: { const: true },
       invitationId: { type: 'string', pattern: ENTITY_ID_PATTERN },
       status: { const: 'accepted' },
       acceptedAt: timestamp,
+      inviterName: { type: 'string', description: 'Who invited (display name).' },
+      welcomePoints: {
+        type: 'integer',
+        minimum: 0,
+        description:
+          'Welcome reward this acceptance earned the caller; 0 on a repeat or when none is configured.',
+      },
+    },
+  },
+  Rewards: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['success', 'balance', 'referralCount', 'cap', 'remaining', 'rewards'],
+    properties: {
+      success: { const: true },
+      balance: { type: 'integer', minimum: 0, description: 'Sum of all reward points.' },
+      referralCount: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Accepted invitations that earned a reward.',
+      },
+      cap: { type: 'integer', minimum: 0, description: 'REWARD_CAP_PER_INVITER.' },
+      remaining: { type: 'integer', minimum: 0, description: 'Referral rewards still possible.' },
+      rewards: {
+        type: 'array',
+        description: 'Newest first.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rewardId', 'kind', 'points', 'invitationId', 'createdAt'],
+          properties: {
+            rewardId: { type: 'string' },
+            kind: {
+              enum: ['referral', 'welcome'],
+              description: 'referral: a friend accepted your invitation; welcome: you accepted one.',
+            },
+            points: { type: 'integer', minimum: 0 },
+            invitationId: { type: 'string', pattern: ENTITY_ID_PATTERN },
+            createdAt: timestamp,
+          },
+        },
+      },
+    },
+  },
+  LocalSessionRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['user'],
+    properties: {
+      user: { enum: ['demo', 'new'], description: 'demo: the demo inviter; new: a brand-new local user.' },
+      name: { type: 'string', maxLength: 40, description: 'Display name of a new user.' },
+    },
+  },
+  LocalSession: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['success', 'token', 'user', 'expiresAt'],
+    properties: {
+      success: { const: true },
+      token: { type: 'string', description: 'A Bearer JWT (HS256, local secret).' },
+      user: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['userId', 'name'],
+        properties: { userId: { type: 'string' }, name: { type: 'string' } },
+      },
+      expiresAt: timestamp,
     },
   },
   ErrorResponse: {
@@ -247,6 +342,8 @@ export const openApiDocument = {
   tags: [
     { name: 'Invitations', description: 'Create, list, read and accept invitations.' },
     { name: 'Operations', description: 'Health, readiness and this documentation.' },
+    { name: 'Pages', description: "The invite page and the friend's landing page (HTML)." },
+    { name: 'Local development', description: 'Exists only with AUTH_MODE=local.' },
   ],
   paths: {
     '/api/invitations': {
@@ -299,6 +396,9 @@ export const openApiDocument = {
         parameters: [{ $ref: '#/components/parameters/Limit' }, { $ref: '#/components/parameters/Cursor' }],
         responses: {
           '200': success('One page.', 'InvitationList'),
+          '304': {
+            description: 'Unchanged since the ETag given in If-None-Match (the invite page polls so).',
+          },
           ...errors('VALIDATION_ERROR', 'UNAUTHORIZED', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR'),
         },
       },
@@ -317,6 +417,124 @@ export const openApiDocument = {
           ...errors('UNAUTHORIZED', 'NOT_FOUND', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR'),
         },
       },
+      delete: {
+        tags: ['Invitations'],
+        operationId: 'revokeInvitation',
+        summary: 'Revoke a pending invitation (idempotent)',
+        description:
+          'Status becomes revoked (final); an SMS still in the outbox is dropped; the landing page answers 410. Revoking again returns 200 with the same invitation. Accepted or expired: 409 INVITATION_NOT_REVOCABLE.',
+        parameters: [
+          { name: 'invitationId', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
+        ],
+        responses: {
+          '200': success('Revoked.', 'InvitationResponse'),
+          ...errors('UNAUTHORIZED', 'NOT_FOUND', 'INVITATION_NOT_REVOCABLE', ...COMMON_ERRORS),
+        },
+      },
+    },
+    '/api/invitations/{invitationId}/resend': {
+      post: {
+        tags: ['Invitations'],
+        operationId: 'resendInvitation',
+        summary: 'Send the invitation SMS again, with the same code',
+        description:
+          'Only the inviter, only while the invitation is sent or delivered (not queued, failed, accepted, revoked or expired), at most MAX_RESENDS times, not within RESEND_COOLDOWN_SECONDS of the previous SMS; counts against the daily limit. Written in one DynamoDB transaction with the outbox message. With an Idempotency-Key, a retry of the latest resend is answered 202 again without a second SMS.',
+        parameters: [
+          { $ref: '#/components/parameters/IdempotencyKey' },
+          { name: 'invitationId', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
+        ],
+        responses: {
+          '202': success('The SMS is queued again.', 'InvitationResponse'),
+          ...errors(
+            'UNAUTHORIZED',
+            'NOT_FOUND',
+            'RESEND_NOT_ALLOWED',
+            'PHONE_SUPPRESSED',
+            'RATE_LIMITED_RESEND',
+            'RATE_LIMITED_USER',
+            ...COMMON_ERRORS,
+          ),
+        },
+      },
+    },
+    '/api/rewards': {
+      get: {
+        tags: ['Invitations'],
+        operationId: 'listRewards',
+        summary: "The caller's rewards and balance",
+        description:
+          'A referral reward per accepted invitation (written in the same transaction as the acceptance, up to REWARD_CAP_PER_INVITER) and the welcome reward of an accepted invitation (WELCOME_REWARD_POINTS). Supports If-None-Match (304).',
+        responses: {
+          '200': success('The rewards.', 'Rewards'),
+          '304': { description: 'Unchanged since the ETag given in If-None-Match.' },
+          ...errors('UNAUTHORIZED', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR'),
+        },
+      },
+    },
+    '/api/dev/session': {
+      post: {
+        tags: ['Local development'],
+        operationId: 'createLocalSession',
+        summary: 'Mint a local token (AUTH_MODE=local only; absent in production: 404)',
+        description:
+          'Used by the pages of a local installation: "continue as" the demo user, or a brand-new user on the landing page. The route exists only when AUTH_MODE=local, which is refused with NODE_ENV=production.',
+        security: [],
+        requestBody: jsonRequestBody('LocalSessionRequest', {
+          demo: { value: { user: 'demo' } },
+          friend: { value: { user: 'new', name: 'Sam' } },
+        }),
+        responses: {
+          '200': success('A token.', 'LocalSession'),
+          ...errors(
+            'VALIDATION_ERROR',
+            'NOT_FOUND',
+            'PAYLOAD_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            ...COMMON_ERRORS,
+          ),
+        },
+      },
+    },
+    '/': {
+      get: {
+        tags: ['Pages'],
+        operationId: 'invitePage',
+        summary: 'The invite page (HTML)',
+        security: [],
+        responses: { '200': { description: 'HTML page.', content: { 'text/html': {} } } },
+      },
+    },
+    '/invite/{inviteCode}': {
+      get: {
+        tags: ['Pages'],
+        operationId: 'landingPage',
+        summary: "The friend's landing page (HTML)",
+        description:
+          'Who invited, and the Accept button. Unknown code: 404 page; revoked or expired: 410 page. Shows no phone number.',
+        security: [],
+        parameters: [{ name: 'inviteCode', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'Landing page.', content: { 'text/html': {} } },
+          '404': { description: 'No invitation has this code.', content: { 'text/html': {} } },
+          '410': { description: 'Revoked or expired.', content: { 'text/html': {} } },
+        },
+      },
+    },
+    '/static/{name}': {
+      get: {
+        tags: ['Pages'],
+        operationId: 'staticAsset',
+        summary: "The pages' stylesheet, scripts and images",
+        description:
+          'An explicit list of files (app.css, invite.js, landing.js, share-card.png, favicon.svg); anything else is 404. Cache-Control: immutable (URLs carry a content hash as ?v=); ETag and If-None-Match (304).',
+        security: [],
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'The file.' },
+          '304': { description: 'Unchanged.' },
+          ...errors('NOT_FOUND'),
+        },
+      },
     },
     '/api/invitations/accept': {
       post: {
@@ -324,7 +542,7 @@ export const openApiDocument = {
         operationId: 'acceptInvitation',
         summary: 'Redeem an invite code (the invited person, authenticated)',
         description:
-          'Moves the invitation to `accepted`. Accepting again as the same user returns the same 200; a code accepted by someone else, or your own invitation, is 409 INVITATION_NOT_ACCEPTABLE.',
+          "Moves the invitation to `accepted` and writes the inviter's reward (up to REWARD_CAP_PER_INVITER) and the caller's welcome reward in the same transaction. Accepting again as the same user returns the same 200; a code accepted by someone else, your own invitation, or a second invitation for a user who already joined is 409 INVITATION_NOT_ACCEPTABLE; expired: 410 INVITATION_EXPIRED; revoked: 410 INVITATION_REVOKED.",
         requestBody: jsonRequestBody('AcceptInvitationRequest', {
           code: { value: { inviteCode: 'APP-8F3K92' } },
         }),
@@ -335,6 +553,8 @@ export const openApiDocument = {
             'UNAUTHORIZED',
             'NOT_FOUND',
             'INVITATION_NOT_ACCEPTABLE',
+            'INVITATION_EXPIRED',
+            'INVITATION_REVOKED',
             'PAYLOAD_TOO_LARGE',
             'UNSUPPORTED_MEDIA_TYPE',
             ...COMMON_ERRORS,

@@ -8,6 +8,7 @@ import { jsonBody } from '../http/jsonBody.ts';
 import { rateLimitByIp } from '../http/rateLimitByIp.ts';
 import type { AppContext, AppMiddleware, AppState } from '../http/types.ts';
 import { validateBody } from '../http/validateBody.ts';
+import { contentTag, sendWithEtag } from './etag.ts';
 import { DEFAULT_PAGE_SIZE, IDEMPOTENCY_KEY_PATTERN, MAX_PAGE_SIZE, schemas } from '../openapi/document.ts';
 import type { InvitationService } from '../service/InvitationService.ts';
 import type { MetricsPort } from '../service/ports.ts';
@@ -64,7 +65,12 @@ export function invitationRoutes(
       limit,
       ...(cursor === undefined ? {} : { cursor }),
     });
-    ctx.body = { success: true, ...page };
+    // The invite page polls this: an unchanged list is a 304 with no body.
+    answerWithEtag(ctx, { success: true, ...page });
+  });
+
+  router.get('/api/rewards', auth, async (ctx) => {
+    answerWithEtag(ctx, { success: true, ...(await deps.invitations.rewards(callerOf(ctx))) });
   });
 
   router.post(
@@ -84,6 +90,22 @@ export function invitationRoutes(
     ctx.body = { success: true, invitation };
   });
 
+  // Idempotent: revoking a revoked invitation answers 200 with it again.
+  router.delete('/api/invitations/:invitationId', limitIp, auth, async (ctx) => {
+    const invitation = await deps.invitations.revoke(callerOf(ctx), ctx.params.invitationId ?? '');
+    ctx.body = { success: true, invitation };
+  });
+
+  router.post('/api/invitations/:invitationId/resend', limitIp, auth, async (ctx) => {
+    const idempotencyKey = readIdempotencyKey(ctx);
+    const invitation = await deps.invitations.resend(callerOf(ctx), ctx.params.invitationId ?? '', {
+      requestId: ctx.state.requestId,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+    ctx.status = 202;
+    ctx.body = { success: true, invitation };
+  });
+
   return router;
 }
 
@@ -97,6 +119,13 @@ function countRejections(metrics: MetricsPort): AppMiddleware {
       throw error;
     }
   };
+}
+
+/** A JSON body with a strong ETag of its bytes; If-None-Match with the same tag gets 304. */
+function answerWithEtag(ctx: AppContext, body: unknown): void {
+  const json = JSON.stringify(body);
+  ctx.type = 'application/json';
+  sendWithEtag(ctx, json, contentTag(json));
 }
 
 function callerOf(ctx: AppContext): Caller {

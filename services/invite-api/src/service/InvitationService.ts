@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import { encodeMessage } from '@platform/contracts';
 import type { Logger } from '@platform/telemetry';
+import type { CountryCode } from 'libphonenumber-js';
 import { AppError, retryLaterError } from '../errors.ts';
 import type { Caller, Invitation } from '../domain/invitation.ts';
 import type { InviteCodeGenerator } from '../domain/inviteCode.ts';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
+import { toInternationalFormat } from '../domain/nationalNumber.ts';
 import { checkPhoneNumber, type PhonePolicy } from '../domain/phone.ts';
+import type { RewardPolicy, RewardSummary } from '../domain/rewards.ts';
+import { sendIdFor } from '../domain/sendId.ts';
+import { effectiveStatus } from '../domain/status.ts';
 import { referralUrl, renderInvitationSms } from '../domain/smsText.ts';
 import type { OutboxPublisher } from '../outbox/OutboxPublisher.ts';
 import type { CreateInvitationOutcome, InvitationLimits } from '../store/createInvitationTransaction.ts';
@@ -13,7 +18,13 @@ import type { InvitationStore } from '../store/InvitationStore.ts';
 import { tagInvitationSpan } from '../telemetry/invitationSpan.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { MetricsPort } from './ports.ts';
-import { invitationView, type InvitationCreatedBody, type InvitationView } from './views.ts';
+import {
+  displayPhoneNumber,
+  invitationView,
+  type InvitationCreatedBody,
+  type InvitationView,
+  type PublicInvitationView,
+} from './views.ts';
 
 export interface InvitationServiceDeps {
   store: InvitationStore;
@@ -40,6 +51,12 @@ export interface InvitationServiceOptions {
   idempotencyRetentionMs: number;
   /** Transaction attempts on code collisions and write contention before answering 503. */
   maxWriteAttempts: number;
+  /** How long a code can be accepted after creation (INVITE_TTL_DAYS). */
+  inviteTtlMs: number;
+  resend: { max: number; cooldownMs: number };
+  rewards: RewardPolicy;
+  /** Region national numbers are read in (DEFAULT_COUNTRY); undefined: international format only. */
+  defaultCountry?: CountryCode | undefined;
 }
 
 export interface CreateRequest {
@@ -64,6 +81,16 @@ export interface AcceptResult {
   invitationId: string;
   status: 'accepted';
   acceptedAt: string;
+  /** Who invited (display name), for the landing page's confirmation. */
+  inviterName: string;
+  /** Points of the welcome reward this acceptance earned the caller (0: none, or a repeat). */
+  welcomePoints: number;
+}
+
+export interface RewardsResult extends RewardSummary {
+  /** REWARD_CAP_PER_INVITER and how many referral rewards are still possible. */
+  cap: number;
+  remaining: number;
 }
 
 export interface InvitationService {
@@ -71,9 +98,21 @@ export interface InvitationService {
   list(caller: Caller, options: { limit: number; cursor?: string }): Promise<ListResult>;
   get(caller: Caller, invitationId: string): Promise<InvitationView>;
   accept(caller: Caller, inviteCode: string): Promise<AcceptResult>;
+  revoke(caller: Caller, invitationId: string): Promise<InvitationView>;
+  resend(
+    caller: Caller,
+    invitationId: string,
+    request?: { requestId?: string; idempotencyKey?: string },
+  ): Promise<InvitationView>;
+  rewards(caller: Caller): Promise<RewardsResult>;
+  /** The landing page's view of a code; undefined for an unknown (or malformed) code. */
+  lookupCode(inviteCode: string): Promise<PublicInvitationView | undefined>;
 }
 
 const NOT_FOUND_MESSAGE = 'No such invitation';
+const UNKNOWN_CODE_MESSAGE = 'No invitation has this code';
+/** A cheap pre-check before any read: anything else is an unknown code. */
+const INVITE_CODE_SHAPE = /^APP-[A-Z0-9]{6}$/;
 /** The contracts' entityId: what invitation ids look like. */
 const INVITATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
@@ -92,7 +131,10 @@ export function createInvitationService(
   let breakerOpenUntil = 0;
 
   async function create(caller: Caller, request: CreateRequest): Promise<CreateResult> {
-    const phone = checkPhoneNumber(request.phoneNumber, options.phonePolicy);
+    const phone = checkPhoneNumber(
+      toInternationalFormat(request.phoneNumber, options.defaultCountry),
+      options.phonePolicy,
+    );
     if (!phone.ok) throw new AppError(phone.code, phone.message, { details: { reason: phone.reason } });
 
     const requestHash = hashRequest({ phoneNumber: phone.e164 });
@@ -114,7 +156,9 @@ export function createInvitationService(
         status: 'queued',
         referralUrl: invitation.referralUrl,
         phoneNumber: invitation.phoneNumber,
+        phoneNumberDisplay: displayPhoneNumber(invitation.phoneNumber),
         createdAt: invitation.createdAt,
+        expiresAt: invitation.expiresAt ?? invitation.createdAt,
       };
       const outbox = smsRequestMessage(invitation, request.requestId);
       const outcome = await store.create({
@@ -214,6 +258,9 @@ export function createInvitationService(
       status: 'queued',
       createdAt,
       updatedAt: createdAt,
+      expiresAt: new Date(now + options.inviteTtlMs).toISOString(),
+      resendCount: 0,
+      lastSendRequestedAt: createdAt,
     };
   }
 
@@ -241,12 +288,18 @@ export function createInvitationService(
       ...(startKey === undefined ? {} : { startKey }),
     });
     return {
-      invitations: page.invitations.map(invitationView),
+      invitations: page.invitations.map((invitation) => invitationView(invitation, clock())),
       nextCursor: page.lastKey === undefined ? null : encodeCursor(page.lastKey),
     };
   }
 
   async function get(caller: Caller, invitationId: string): Promise<InvitationView> {
+    const invitation = await ownInvitation(caller, invitationId);
+    tagInvitationSpan(invitation);
+    return invitationView(invitation, clock());
+  }
+
+  async function ownInvitation(caller: Caller, invitationId: string): Promise<Invitation> {
     // Not an id this API issues (and a key DynamoDB might refuse for its size): simply not found.
     if (!INVITATION_ID_PATTERN.test(invitationId)) throw new AppError('NOT_FOUND', NOT_FOUND_MESSAGE);
     const invitation = await store.get(invitationId);
@@ -254,39 +307,212 @@ export function createInvitationService(
     if (invitation === undefined || invitation.inviterUserId !== caller.userId) {
       throw new AppError('NOT_FOUND', NOT_FOUND_MESSAGE);
     }
-    tagInvitationSpan(invitation);
-    return invitationView(invitation);
+    return invitation;
+  }
+
+  async function byCode(inviteCode: string): Promise<Invitation | undefined> {
+    if (!INVITE_CODE_SHAPE.test(inviteCode)) return undefined;
+    const invitationId = await store.findInvitationIdByCode(inviteCode);
+    return invitationId === undefined ? undefined : store.get(invitationId);
   }
 
   async function accept(caller: Caller, inviteCode: string): Promise<AcceptResult> {
-    const invitationId = await store.findInvitationIdByCode(inviteCode);
-    if (invitationId === undefined) throw new AppError('NOT_FOUND', 'No invitation has this code');
-    const outcome = await store.accept(invitationId, caller.userId, new Date(clock()).toISOString());
-    // enduser.id stays the inviter (as on every invitation span), so one tag finds a user's invitations.
-    tagInvitationSpan('invitation' in outcome ? outcome.invitation : { invitationId, inviteCode });
-    switch (outcome.kind) {
-      case 'accepted':
-      case 'already-accepted-by-caller': {
-        if (outcome.kind === 'accepted') {
+    let withReferralReward = true;
+    for (let attempt = 1; attempt <= options.maxWriteAttempts; attempt++) {
+      const invitation = await byCode(inviteCode);
+      if (invitation === undefined) throw new AppError('NOT_FOUND', UNKNOWN_CODE_MESSAGE);
+      // enduser.id stays the inviter (as on every invitation span), so one tag finds a user's invitations.
+      tagInvitationSpan(invitation);
+      const outcome = await store.accept({
+        invitation,
+        userId: caller.userId,
+        now: new Date(clock()).toISOString(),
+        rewards: options.rewards,
+        withReferralReward,
+      });
+      const { invitationId } = invitation;
+      switch (outcome.kind) {
+        case 'accepted':
           metrics.count('InvitationsAccepted');
-          logger.info({ invitationId }, 'invitation accepted');
-        }
-        return { invitationId, status: 'accepted', acceptedAt: outcome.invitation.acceptedAt ?? '' };
+          logger.info(
+            {
+              invitationId,
+              referralRewarded: outcome.referralRewarded,
+              welcomePoints: outcome.welcomePoints,
+            },
+            'invitation accepted',
+          );
+          return acceptResult(outcome.invitation, outcome.welcomePoints);
+        case 'already-accepted-by-caller':
+          return acceptResult(outcome.invitation, 0);
+        case 'own-invitation':
+          throw new AppError('INVITATION_NOT_ACCEPTABLE', 'You cannot accept your own invitation', {
+            details: { reason: 'OWN_INVITATION' },
+          });
+        case 'already-accepted':
+          throw new AppError('INVITATION_NOT_ACCEPTABLE', 'This invitation was already accepted', {
+            details: { reason: 'ALREADY_ACCEPTED' },
+          });
+        case 'already-referred':
+          throw new AppError(
+            'INVITATION_NOT_ACCEPTABLE',
+            'You already joined through another invitation; each person can accept one',
+            { details: { reason: 'ALREADY_REFERRED' } },
+          );
+        case 'revoked':
+          throw new AppError('INVITATION_REVOKED', 'This invitation was withdrawn by the person who sent it');
+        case 'expired':
+          throw new AppError('INVITATION_EXPIRED', 'This invitation has expired', {
+            details: { expiresAt: outcome.invitation.expiresAt },
+          });
+        case 'not-found':
+          throw new AppError('NOT_FOUND', UNKNOWN_CODE_MESSAGE);
+        case 'reward-cap-reached':
+          // The cap only ever fills up: accepting without the reward is final, not a race to retry.
+          logger.info({ invitationId, cap: options.rewards.capPerInviter }, 'inviter reward cap reached');
+          withReferralReward = false;
+          continue;
+        case 'contention':
+          await sleep(random() * Math.min(1000, 20 * 2 ** attempt));
+          continue;
       }
-      case 'own-invitation':
-        throw new AppError('INVITATION_NOT_ACCEPTABLE', 'You cannot accept your own invitation', {
-          details: { reason: 'OWN_INVITATION' },
-        });
-      case 'already-accepted':
-        throw new AppError('INVITATION_NOT_ACCEPTABLE', 'This invitation was already accepted', {
-          details: { reason: 'ALREADY_ACCEPTED' },
-        });
-      case 'not-found':
-        throw new AppError('NOT_FOUND', 'No invitation has this code');
     }
+    logger.warn({ attempts: options.maxWriteAttempts }, 'acceptance not written: attempts exhausted');
+    throw retryLaterError('SERVICE_UNAVAILABLE', 'The service is busy; please retry', 1);
   }
 
-  return { create, list, get, accept };
+  function acceptResult(invitation: Invitation, welcomePoints: number): AcceptResult {
+    return {
+      invitationId: invitation.invitationId,
+      status: 'accepted',
+      acceptedAt: invitation.acceptedAt ?? '',
+      inviterName: invitation.inviterName,
+      welcomePoints,
+    };
+  }
+
+  async function revoke(caller: Caller, invitationId: string): Promise<InvitationView> {
+    await ownInvitation(caller, invitationId);
+    for (let attempt = 1; attempt <= options.maxWriteAttempts; attempt++) {
+      const outcome = await store.revoke({
+        invitationId,
+        userId: caller.userId,
+        now: new Date(clock()).toISOString(),
+      });
+      switch (outcome.kind) {
+        case 'revoked':
+          tagInvitationSpan(outcome.invitation);
+          logger.info({ invitationId }, 'invitation revoked');
+          return invitationView(outcome.invitation, clock());
+        case 'already-revoked':
+          return invitationView(outcome.invitation, clock());
+        case 'not-revocable':
+          throw new AppError(
+            'INVITATION_NOT_REVOCABLE',
+            outcome.reason === 'ACCEPTED'
+              ? 'This invitation was already accepted and can no longer be revoked'
+              : 'This invitation has expired; there is nothing left to revoke',
+            { details: { reason: outcome.reason } },
+          );
+        case 'not-found':
+          throw new AppError('NOT_FOUND', NOT_FOUND_MESSAGE);
+        case 'contention':
+          await sleep(random() * Math.min(1000, 20 * 2 ** attempt));
+          continue;
+      }
+    }
+    throw retryLaterError('SERVICE_UNAVAILABLE', 'The service is busy; please retry', 1);
+  }
+
+  async function resend(
+    caller: Caller,
+    invitationId: string,
+    request: { requestId?: string; idempotencyKey?: string } = {},
+  ): Promise<InvitationView> {
+    for (let attempt = 1; attempt <= options.maxWriteAttempts; attempt++) {
+      const invitation = await ownInvitation(caller, invitationId);
+      tagInvitationSpan(invitation);
+      const now = clock();
+      const resendNumber = (invitation.resendCount ?? 0) + 1;
+      const outbox = smsRequestMessage(
+        invitation,
+        request.requestId,
+        sendIdFor(invitation.invitationId, resendNumber),
+        new Date(now).toISOString(),
+      );
+      const outcome = await store.resend({
+        invitation,
+        userId: caller.userId,
+        outbox,
+        outboxDueAt: now + options.outboxGraceMs,
+        now,
+        limits: options.limits,
+        globalShard: Math.floor(random() * options.limits.globalShards),
+        maxResends: options.resend.max,
+        cooldownMs: options.resend.cooldownMs,
+        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+      });
+      switch (outcome.kind) {
+        case 'resent':
+          logger.info({ invitationId, resendNumber }, 'invitation SMS resent');
+          await publisher.publish(outbox);
+          return invitationView(outcome.invitation, now);
+        case 'replayed':
+          return invitationView(outcome.invitation, now);
+        case 'not-found':
+          throw new AppError('NOT_FOUND', NOT_FOUND_MESSAGE);
+        case 'not-pending':
+          throw new AppError(
+            'RESEND_NOT_ALLOWED',
+            `Only a sent or delivered invitation can be sent again; this one is ${effectiveStatus(outcome.invitation, now)}`,
+            { details: { reason: 'NOT_PENDING', status: effectiveStatus(outcome.invitation, now) } },
+          );
+        case 'max-resends':
+          throw new AppError(
+            'RESEND_NOT_ALLOWED',
+            `An invitation can be sent again at most ${options.resend.max} times`,
+            { details: { reason: 'MAX_RESENDS', limit: options.resend.max } },
+          );
+        case 'too-soon':
+          throw retryLaterError(
+            'RATE_LIMITED_RESEND',
+            'This invitation was sent moments ago; it can be sent again later',
+            outcome.retryAfterSeconds,
+          );
+        case 'suppressed':
+          throw refusal({ kind: 'suppressed' }, options.limits);
+        case 'user-limited':
+          throw refusal(outcome, options.limits);
+        case 'global-ceiling':
+          throw breakerError(outcome.retryAfterSeconds * 1000);
+        case 'contention':
+          await sleep(random() * Math.min(1000, 20 * 2 ** attempt));
+          continue;
+      }
+    }
+    throw retryLaterError('SERVICE_UNAVAILABLE', 'The service is busy; please retry', 1);
+  }
+
+  async function rewards(caller: Caller): Promise<RewardsResult> {
+    const summary = await store.rewardsOf(caller.userId);
+    const cap = options.rewards.capPerInviter;
+    return { ...summary, cap, remaining: Math.max(0, cap - summary.referralCount) };
+  }
+
+  async function lookupCode(inviteCode: string): Promise<PublicInvitationView | undefined> {
+    const invitation = await byCode(inviteCode);
+    if (invitation === undefined) return undefined;
+    tagInvitationSpan(invitation);
+    const status = effectiveStatus(invitation, clock());
+    return {
+      inviteCode: invitation.inviteCode,
+      inviterName: invitation.inviterName,
+      status: status === 'accepted' || status === 'expired' || status === 'revoked' ? status : 'pending',
+      ...(invitation.expiresAt === undefined ? {} : { expiresAt: invitation.expiresAt }),
+    };
+  }
+
+  return { create, list, get, accept, revoke, resend, rewards, lookupCode };
 }
 
 /** The client-facing error of a guard that refused the write. */
@@ -326,19 +552,27 @@ function refusal(
   }
 }
 
-/** sms.requested, encoded now: the outbox keeps the exact message, trace context included. */
-function smsRequestMessage(invitation: Invitation, requestId: string | undefined): OutboxMessage {
+/**
+ * sms.requested, encoded now: the outbox keeps the exact message, trace context included. `sendId`
+ * (domain/sendId.ts) is the invitation id for the first SMS and a derived id for a resend.
+ */
+function smsRequestMessage(
+  invitation: Invitation,
+  requestId: string | undefined,
+  sendId: string = invitation.invitationId,
+  requestedAt: string = invitation.createdAt,
+): OutboxMessage {
   const encoded = encodeMessage('sms.requested', {
-    invitationId: invitation.invitationId,
+    invitationId: sendId,
     inviteCode: invitation.inviteCode,
     phoneNumber: invitation.phoneNumber,
     inviterName: invitation.inviterName,
     text: renderInvitationSms(invitation),
-    requestedAt: invitation.createdAt,
+    requestedAt,
     ...(requestId === undefined ? {} : { correlationId: requestId }),
   });
   return {
-    invitationId: invitation.invitationId,
+    invitationId: sendId,
     inviteCode: invitation.inviteCode,
     inviterUserId: invitation.inviterUserId,
     body: encoded.MessageBody,

@@ -8,14 +8,27 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Invitation } from '../domain/invitation.ts';
+import type { Reward, RewardSummary } from '../domain/rewards.ts';
+import { invitationIdOfSend } from '../domain/sendId.ts';
 import { STATUS_RANK } from '../domain/status.ts';
+import { acceptInvitationTransaction, type AcceptOutcome, type AcceptWrite } from './acceptTransaction.ts';
 import {
   writeInvitationTransaction,
   type CreateInvitationOutcome,
   type CreateInvitationWrite,
 } from './createInvitationTransaction.ts';
 import { fromInvitationItem } from './invitationItem.ts';
-import { gsi1, keys } from './keys.ts';
+import { REWARD_SORT_PREFIX, gsi1, keys } from './keys.ts';
+import {
+  resendInvitationTransaction,
+  revokeInvitationTransaction,
+  type ResendOutcome,
+  type ResendWrite,
+  type RevokeOutcome,
+} from './pendingInvitationWrites.ts';
+
+export type { AcceptOutcome, AcceptWrite } from './acceptTransaction.ts';
+export type { ResendOutcome, ResendWrite, RevokeOutcome } from './pendingInvitationWrites.ts';
 
 export interface StatusReport {
   invitationId: string;
@@ -35,14 +48,6 @@ export type StatusOutcome =
   /** A repeated or out-of-order event: status unchanged (timestamps recorded if missing). */
   | { kind: 'stale'; invitation: Invitation }
   | { kind: 'unknown-invitation' };
-
-export type AcceptOutcome =
-  | { kind: 'accepted'; invitation: Invitation }
-  /** Accepted before by the same user: answered as a success, so a retried accept is harmless. */
-  | { kind: 'already-accepted-by-caller'; invitation: Invitation }
-  | { kind: 'already-accepted'; invitation: Invitation }
-  | { kind: 'own-invitation' }
-  | { kind: 'not-found' };
 
 export interface StoredResponse {
   requestHash: string;
@@ -64,7 +69,12 @@ export interface InvitationStore {
   listByInviter(userId: string, options: { limit: number; startKey?: PageKey }): Promise<InvitationPage>;
   getStoredResponse(userId: string, idempotencyKey: string, now: number): Promise<StoredResponse | undefined>;
   applyStatus(report: StatusReport): Promise<StatusOutcome>;
-  accept(invitationId: string, userId: string, now: string): Promise<AcceptOutcome>;
+  /** Acceptance and rewards in one transaction (store/acceptTransaction.ts). */
+  accept(write: AcceptWrite): Promise<AcceptOutcome>;
+  revoke(request: { invitationId: string; userId: string; now: string }): Promise<RevokeOutcome>;
+  resend(write: ResendWrite): Promise<ResendOutcome>;
+  /** The user's rewards, newest first, and the account's balance. */
+  rewardsOf(userId: string): Promise<RewardSummary>;
   suppress(phoneNumber: string, entry: { reason: string; invitationId: string; now: string }): Promise<void>;
   /** A cheap read that fails when DynamoDB or the table is unreachable (readiness). */
   ping(signal?: AbortSignal): Promise<void>;
@@ -123,7 +133,9 @@ export function createInvitationStore(
       return { requestHash: item.request_hash, responseBody: item.response_body };
     },
 
-    async applyStatus(report) {
+    async applyStatus(sent) {
+      // Events of a resend carry its send id (domain/sendId.ts); they belong to the invitation.
+      const report = { ...sent, invitationId: invitationIdOfSend(sent.invitationId) };
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = {
         ':status': report.status,
@@ -166,35 +178,33 @@ export function createInvitationStore(
       }
     },
 
-    async accept(invitationId, userId, now) {
-      try {
-        const { Attributes } = await client.send(
-          new UpdateCommand({
+    accept: (write) => acceptInvitationTransaction(client, table, write),
+    revoke: (request) => revokeInvitationTransaction(client, table, request),
+    resend: (write) => resendInvitationTransaction(client, table, write),
+
+    async rewardsOf(userId) {
+      const [account, page] = await Promise.all([
+        getItem(keys.rewardAccount(userId)),
+        client.send(
+          new QueryCommand({
             TableName: table,
-            Key: keys.invitation(invitationId),
-            UpdateExpression:
-              'SET #status = :accepted, status_rank = :rank, accepted_at = :now, accepted_by = :user, updated_at = :now',
-            ConditionExpression: 'attribute_exists(pk) AND status_rank < :rank AND inviter_user_id <> :user',
-            ExpressionAttributeNames: { '#status': 'status' },
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
             ExpressionAttributeValues: {
-              ':accepted': 'accepted',
-              ':rank': STATUS_RANK.accepted,
-              ':now': now,
-              ':user': userId,
+              ':pk': keys.rewardAccount(userId).pk,
+              ':prefix': REWARD_SORT_PREFIX,
             },
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ConsistentRead: true,
+            // A user has at most REWARD_CAP_PER_INVITER + 1 rewards; 1 MiB of them is far more.
           }),
-        );
-        return { kind: 'accepted', invitation: fromInvitationItem(Attributes ?? {}) };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        if (error.Item === undefined) return { kind: 'not-found' };
-        const invitation = fromInvitationItem(unmarshall(error.Item));
-        if (invitation.inviterUserId === userId) return { kind: 'own-invitation' };
-        if (invitation.acceptedBy === userId) return { kind: 'already-accepted-by-caller', invitation };
-        return { kind: 'already-accepted', invitation };
-      }
+        ),
+      ]);
+      const rewards = (page.Items ?? []).flatMap(toReward);
+      rewards.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      return {
+        balance: typeof account?.balance === 'number' ? account.balance : 0,
+        referralCount: typeof account?.referral_count === 'number' ? account.referral_count : 0,
+        rewards,
+      };
     },
 
     async suppress(phoneNumber, entry) {
@@ -244,6 +254,19 @@ export function createInvitationStore(
 }
 
 const TIMESTAMP_OF = { sent: 'sent_at', delivered: 'delivered_at', failed: 'failed_at' } as const;
+
+function toReward(item: Record<string, unknown>): Reward[] {
+  const { reward_kind: kind, points, invitation_id: invitationId, created_at: createdAt, sk } = item;
+  if (
+    (kind !== 'referral' && kind !== 'welcome') ||
+    typeof points !== 'number' ||
+    typeof invitationId !== 'string' ||
+    typeof createdAt !== 'string' ||
+    typeof sk !== 'string'
+  )
+    return [];
+  return [{ rewardId: `${kind}-${invitationId}`, kind, points, invitationId, createdAt }];
+}
 
 /** LastEvaluatedKey of the GSI: pk, sk, gsi1pk, gsi1sk, all strings in this table. */
 function stringKey(key: Record<string, unknown>): PageKey {

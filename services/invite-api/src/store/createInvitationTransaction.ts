@@ -8,7 +8,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Invitation } from '../domain/invitation.ts';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
-import { ONE_DAY_MS, epochSeconds, secondsUntil, utcDayWindow, utcHourWindow } from '../domain/windows.ts';
+import {
+  ONE_DAY_MS,
+  epochSeconds,
+  secondsUntil,
+  utcDayWindow,
+  utcHourWindow,
+  type TimeWindow,
+} from '../domain/windows.ts';
 import { toInvitationItem } from './invitationItem.ts';
 import { gsi1, keys } from './keys.ts';
 
@@ -109,41 +116,8 @@ export async function writeInvitationTransaction(
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    {
-      Put: {
-        TableName: table,
-        Item: {
-          ...keys.outbox(invitation.invitationId),
-          gsi1pk: gsi1.outboxPending,
-          gsi1sk: outboxSortKey(write.outboxDueAt, invitation.invitationId),
-          type: 'outbox',
-          invitation_id: invitation.invitationId,
-          invite_code: invitation.inviteCode,
-          inviter_user_id: invitation.inviterUserId,
-          message_body: write.outbox.body,
-          message_attributes: write.outbox.attributes,
-          attempts: 0,
-          next_attempt_at: write.outboxDueAt,
-          created_at: invitation.createdAt,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
-    {
-      Update: {
-        TableName: table,
-        Key: keys.userQuota(invitation.inviterUserId, day.key),
-        UpdateExpression: 'ADD #count :one SET #type = :type, #ttl = :ttl',
-        ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
-        ExpressionAttributeNames: { '#count': 'invitation_count', '#type': 'type', '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':max': limits.perUserPerDay,
-          ':type': 'user-quota',
-          ':ttl': epochSeconds(day.endsAt + ONE_DAY_MS),
-        },
-      },
-    },
+    outboxPut(table, write.outbox, { dueAt: write.outboxDueAt, createdAt: invitation.createdAt }),
+    userQuotaUpdate(table, invitation.inviterUserId, day, limits),
     {
       Put: {
         ...expiringPut(
@@ -168,21 +142,7 @@ export async function writeInvitationTransaction(
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    {
-      Update: {
-        TableName: table,
-        Key: keys.globalHour(hour.key, write.globalShard),
-        UpdateExpression: 'ADD #count :one SET #type = :type, #ttl = :ttl',
-        ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
-        ExpressionAttributeNames: { '#count': 'sms_count', '#type': 'type', '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':max': Math.floor(limits.globalPerHour / limits.globalShards),
-          ':type': 'global-counter',
-          ':ttl': epochSeconds(hour.endsAt + ONE_DAY_MS),
-        },
-      },
-    },
+    globalHourUpdate(table, hour, write.globalShard, limits),
   ];
   if (write.idempotency !== undefined) {
     const expiresAt = now + write.idempotency.retentionMs;
@@ -212,6 +172,75 @@ export async function writeInvitationTransaction(
     if (outcome !== 'phone-guard-failed') return outcome;
     return phoneGuardOutcome(await blockingGuard(client, table, error, write.invitation.phoneNumber), write);
   }
+}
+
+/**
+ * The pending sms.requested message (transactional outbox), keyed by its send id
+ * (domain/sendId.ts): the invitation id for the first SMS, a derived id for each resend.
+ */
+export function outboxPut(
+  table: string,
+  message: OutboxMessage,
+  { dueAt, createdAt }: { dueAt: number; createdAt: string },
+) {
+  return {
+    Put: {
+      TableName: table,
+      Item: {
+        ...keys.outbox(message.invitationId),
+        gsi1pk: gsi1.outboxPending,
+        gsi1sk: outboxSortKey(dueAt, message.invitationId),
+        type: 'outbox',
+        invitation_id: message.invitationId,
+        invite_code: message.inviteCode,
+        inviter_user_id: message.inviterUserId,
+        message_body: message.body,
+        message_attributes: message.attributes,
+        attempts: 0,
+        next_attempt_at: dueAt,
+        created_at: createdAt,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** +1 on the user's counter of this UTC day, refused at the limit (a refused write changes nothing). */
+export function userQuotaUpdate(table: string, userId: string, day: TimeWindow, limits: InvitationLimits) {
+  return {
+    Update: {
+      TableName: table,
+      Key: keys.userQuota(userId, day.key),
+      UpdateExpression: 'ADD #count :one SET #type = :type, #ttl = :ttl',
+      ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
+      ExpressionAttributeNames: { '#count': 'invitation_count', '#type': 'type', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':max': limits.perUserPerDay,
+        ':type': 'user-quota',
+        ':ttl': epochSeconds(day.endsAt + ONE_DAY_MS),
+      },
+    },
+  };
+}
+
+/** +1 on one shard of the global hourly SMS counter (the circuit breaker). */
+export function globalHourUpdate(table: string, hour: TimeWindow, shard: number, limits: InvitationLimits) {
+  return {
+    Update: {
+      TableName: table,
+      Key: keys.globalHour(hour.key, shard),
+      UpdateExpression: 'ADD #count :one SET #type = :type, #ttl = :ttl',
+      ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
+      ExpressionAttributeNames: { '#count': 'sms_count', '#type': 'type', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':max': Math.floor(limits.globalPerHour / limits.globalShards),
+        ':type': 'global-counter',
+        ':ttl': epochSeconds(hour.endsAt + ONE_DAY_MS),
+      },
+    },
+  };
 }
 
 /**

@@ -28,6 +28,11 @@ export interface InvitationItem {
   accepted_by?: string;
   provider?: string;
   provider_message_id?: string;
+  expires_at?: string;
+  revoked_at?: string;
+  resend_count?: number;
+  last_send_requested_at?: string;
+  last_resend_key?: string;
 }
 
 export function toInvitationItem(invitation: Invitation): InvitationItem {
@@ -46,6 +51,9 @@ export function toInvitationItem(invitation: Invitation): InvitationItem {
     status_rank: STATUS_RANK[invitation.status],
     created_at: invitation.createdAt,
     updated_at: invitation.updatedAt,
+    ...(invitation.expiresAt === undefined ? {} : { expires_at: invitation.expiresAt }),
+    resend_count: invitation.resendCount ?? 0,
+    last_send_requested_at: invitation.lastSendRequestedAt ?? invitation.createdAt,
   };
 }
 
@@ -79,6 +87,11 @@ export function fromInvitationItem(item: Record<string, unknown>): Invitation {
     ...optional('acceptedBy', text('accepted_by')),
     ...optional('provider', text('provider')),
     ...optional('providerMessageId', text('provider_message_id')),
+    ...optional('expiresAt', text('expires_at')),
+    ...optional('revokedAt', text('revoked_at')),
+    ...optional('lastSendRequestedAt', text('last_send_requested_at')),
+    ...optional('lastResendKey', text('last_resend_key')),
+    ...(typeof item.resend_count === 'number' ? { resendCount: item.resend_count } : {}),
     ...(failureCode === undefined
       ? {}
       : { failure: { code: failureCode, message: text('failure_message') ?? '' } }),

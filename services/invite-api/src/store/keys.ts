@@ -33,9 +33,21 @@ export const keys = {
   }),
   /** Per-client-IP request counter of one fixed window. */
   ipWindow: (ip: string, windowKey: string): ItemKey => ({ pk: `IP#${ip}`, sk: `WINDOW#${windowKey}` }),
+  /** A user's reward balance and referral count (the REWARD_CAP_PER_INVITER counter). */
+  rewardAccount: (userId: string): ItemKey => ({ pk: `USER#${userId}`, sk: 'REWARDS' }),
+  /** One reward of a user, earned by one accepted invitation (at most one per user and invitation). */
+  reward: (userId: string, invitationId: string): ItemKey => ({
+    pk: `USER#${userId}`,
+    sk: `REWARD#${invitationId}`,
+  }),
+  /** Which invitation brought a user in: a user is referred at most once. */
+  referredBy: (userId: string): ItemKey => ({ pk: `USER#${userId}`, sk: 'REFERRED_BY' }),
   /** A stored 201 response for (caller, Idempotency-Key). */
   idempotency: (userId: string, key: string): ItemKey => ({ pk: `IDEMPOTENCY#${userId}`, sk: `KEY#${key}` }),
 };
+
+/** Sort-key prefix of a user's reward items (Query with begins_with). */
+export const REWARD_SORT_PREFIX = 'REWARD#';
 
 export const gsi1 = {
   name: 'gsi1',

@@ -11,7 +11,7 @@ addFormats(ajv);
 ajv.addVocabulary(['openapi', 'info', 'servers', 'security', 'tags', 'paths', 'components']);
 ajv.addSchema(JSON.parse(JSON.stringify(openApiDocument)) as object, 'openapi');
 
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'delete';
 type Operation = {
   responses: Record<
     string,
