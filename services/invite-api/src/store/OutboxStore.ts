@@ -12,6 +12,7 @@ import { STATUS_RANK } from '../domain/status.ts';
 import { epochSeconds } from '../domain/windows.ts';
 import { outboxSortKey } from './createInvitationTransaction.ts';
 import { gsi1, keys } from './keys.ts';
+import { invitationIdOfSend } from '../domain/sendId.ts';
 
 export interface PendingOutboxItem extends OutboxMessage {
   attempts: number;
@@ -133,7 +134,8 @@ export function createOutboxStore(
       const failInvitation = {
         Update: {
           TableName: table,
-          Key: keys.invitation(invitationId),
+          // A resend's outbox item is keyed by its send id (`<invitationId>_resend<N>`).
+          Key: keys.invitation(invitationIdOfSend(invitationId)),
           UpdateExpression:
             'SET #status = :status, status_rank = :rank, failed_at = if_not_exists(failed_at, :at), failure_code = :code, failure_message = :message, updated_at = :at',
           // The same rank rule as every status change: a status that moved on is never overwritten.
