@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { SmsStatus } from '@platform/contracts';
+import type { SmsOptOut, SmsStatus } from '@platform/contracts';
 import {
   createReliableConsumer,
   type ConsumerLogger,
@@ -11,6 +11,8 @@ export interface InviteEventsConsumerDeps {
   sqs: SQSClient;
   logger: ConsumerLogger;
   apply: (event: SmsStatus) => Promise<SmsStatusResult>;
+  /** sms.optout events (STOP/START, published by sms-sender, which owns the suppression list). */
+  applyOptOut: (event: SmsOptOut) => Promise<unknown>;
 }
 
 export interface InviteEventsConsumerOptions {
@@ -23,7 +25,7 @@ export interface InviteEventsConsumerOptions {
 }
 
 /**
- * sms.status events from the invite-events queue, on the shared reliable consumer: thrown errors are
+ * sms.status and sms.optout events from the invite-events queue, on the shared reliable consumer: thrown errors are
  * classified once (transient -> retry with backoff, permanent -> DLQ) and contract violations go to the
  * DLQ with their reason. Applying a status is idempotent, so no lease ledger is needed here.
  */
@@ -37,7 +39,7 @@ export function createInviteEventsConsumer(
       name: 'invite-events',
       queueUrl: options.queueUrl,
       dlqUrl: options.dlqUrl,
-      contracts: ['sms.status'],
+      contracts: ['sms.status', 'sms.optout'],
       concurrency: options.concurrency,
       waitTimeSeconds: options.waitTimeSeconds,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
@@ -45,6 +47,10 @@ export function createInviteEventsConsumer(
       backoff: { baseSeconds: 1, maxSeconds: 60 },
       shutdownTimeoutMs: options.shutdownTimeoutMs,
       handler: async (ctx) => {
+        if (ctx.contract === 'sms.optout') {
+          await deps.applyOptOut(ctx.payload);
+          return { kind: 'ack' };
+        }
         const result = await deps.apply(ctx.payload);
         if (result === 'unknown-invitation') {
           // Cannot succeed later: invitations are written before their SMS is requested.

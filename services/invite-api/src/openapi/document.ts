@@ -272,7 +272,7 @@ export const openApiDocument = {
             'PAYLOAD_TOO_LARGE',
             'UNSUPPORTED_MEDIA_TYPE',
             'COUNTRY_NOT_ALLOWED',
-            'PHONE_SUPPRESSED',
+            'PHONE_OPTED_OUT',
             'IDEMPOTENCY_KEY_REUSED',
             'RATE_LIMITED_USER',
             'RATE_LIMITED_PHONE',

@@ -9,6 +9,7 @@ import {
 import type { Invitation } from '../domain/invitation.ts';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
 import { ONE_DAY_MS, epochSeconds, secondsUntil, utcDayWindow, utcHourWindow } from '../domain/windows.ts';
+import { OPTED_IN } from './ConsentStore.ts';
 import { toInvitationItem } from './invitationItem.ts';
 import { gsi1, keys } from './keys.ts';
 
@@ -165,7 +166,10 @@ export async function writeInvitationTransaction(
       ConditionCheck: {
         TableName: table,
         Key: keys.suppression(invitation.phoneNumber),
-        ConditionExpression: 'attribute_not_exists(pk)',
+        // Blocked while the number is opted out: an item without opt_state (an OPTED_OUT send
+        // failure) or with opted-out; a later START leaves the item with opted-in (ConsentStore.ts).
+        ConditionExpression: 'attribute_not_exists(pk) OR opt_state = :optedIn',
+        ExpressionAttributeValues: { ':optedIn': OPTED_IN },
       },
     },
     {
