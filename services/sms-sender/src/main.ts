@@ -31,6 +31,7 @@ import { createSnsProvider } from './providers/sns.ts';
 import { createTwilioProvider } from './providers/twilio.ts';
 import type { SmsProvider } from './providers/types.ts';
 import { createTokenBucket } from './rateLimiter.ts';
+import { createReceiptHandling, twilioStatusCallbackUrl } from './receipts/receiptHandling.ts';
 import { createSendLedger } from './sendLedger.ts';
 import { createSmsSender } from './smsSender.ts';
 import { createStatusPublisher } from './statusPublisher.ts';
@@ -41,6 +42,8 @@ interface ProviderRuntime {
   provider: SmsProvider;
   /** The outbox page, for the local provider. */
   outboxUrl?: string;
+  /** The local provider, whose simulated delivery receipts go to the receipt recorder. */
+  outbox?: LocalOutbox;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,7 @@ async function startProvider(
             accountSid: config.accountSid,
             authToken: config.authToken,
             baseUrl: config.baseUrl,
+            statusCallbackUrl: twilioStatusCallbackUrl(config),
             ...config.sender,
           },
         ),
@@ -109,6 +113,7 @@ async function startProvider(
           failureRate: config.failureRate,
           magicNumbers: config.magicNumbers,
           slowMs: config.slowMs,
+          receiptDelayMs: config.receiptDelayMs,
         },
       );
       await outbox.open();
@@ -116,7 +121,7 @@ async function startProvider(
       // Where `npm start`'s dev hook (dev.ts) reads the page's real URL, which may not be the
       // port it asked for.
       await writeFile(join(config.outboxDir, OUTBOX_URL_FILE), `${outboxUrl}\n`);
-      return { provider: outbox, outboxUrl, close: () => page.close() };
+      return { provider: outbox, outboxUrl, outbox, close: () => page.close() };
     }
   }
 }
@@ -146,7 +151,11 @@ async function run(config: SmsSenderConfig, telemetry: TelemetryConfig, logger: 
   }
 
   const runtime = await startProvider(config.provider, aws.region, logger);
-  const { provider, outboxUrl } = runtime;
+  const { outboxUrl } = runtime;
+  // Receipts and STOP/START (receipts/receiptHandling.ts): the provider is guarded by the opt-out list.
+  const receiptHandling = createReceiptHandling({ sqs: aws.sqs, ddb: aws.documentClient, logger }, config);
+  const provider = receiptHandling.guard(runtime.provider);
+  if (runtime.outbox !== undefined) receiptHandling.listenTo(runtime.outbox);
   const leaseLedger = createLeaseLedger(
     { ddb: aws.documentClient },
     {
@@ -197,12 +206,13 @@ async function run(config: SmsSenderConfig, telemetry: TelemetryConfig, logger: 
     { isLive: () => true, isReady: () => !draining && consumer.isRunning() },
     { port: config.healthPort },
   );
+  const receiptSources = await receiptHandling.start();
   consumer.start();
   installSignalHandlers(consumer, {
     logger,
     onExit: async () => {
       draining = true;
-      await Promise.allSettled([health.close(), runtime.close(), metrics.close()]);
+      await Promise.allSettled([health.close(), receiptHandling.close(), runtime.close(), metrics.close()]);
       aws.destroy();
       logger.info({}, 'sms-sender stopped');
       logger.flush();
@@ -219,6 +229,7 @@ async function run(config: SmsSenderConfig, telemetry: TelemetryConfig, logger: 
       maxAttempts: config.maxAttempts,
       maxReceiveCount,
       onUnknownOutcome: config.onUnknownOutcome,
+      ...receiptSources,
     },
     'sms-sender started',
   );

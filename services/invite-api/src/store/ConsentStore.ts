@@ -50,7 +50,8 @@ export function createConsentStore(
             ExpressionAttributeValues: {
               ':type': 'suppression',
               ':state': change.state,
-              ':at': change.changedAt,
+              // One format (UTC, milliseconds): the string comparison above is then chronological.
+              ':at': new Date(change.changedAt).toISOString(),
               ':reason': change.keyword ?? (change.state === 'opted-out' ? 'STOP' : 'START'),
               ':source': change.source,
               ':now': change.now,

@@ -85,7 +85,8 @@ function messageRows(messages: readonly OutboxMessage[]): string {
     .map(
       (m) =>
         `<tr data-id="${escapeHtml(m.id)}"><td class="time">${escapeHtml(m.acceptedAt)}</td><td>${escapeHtml(m.to)}</td>` +
-        `<td class="body">${escapeHtml(m.body)}</td><td class="key">${escapeHtml(m.idempotencyKey)}</td></tr>`,
+        `<td class="body">${escapeHtml(m.body)}</td><td class="key">${escapeHtml(m.idempotencyKey)}</td>` +
+        `<td class="receipt">${escapeHtml(m.receipt ?? 'pending')}</td></tr>`,
     )
     .join('');
 }
@@ -108,7 +109,7 @@ async function refresh() {
     const data = await (await fetch('messages.json', { cache: 'no-store' })).json();
     const messages = document.querySelector('#messages tbody');
     messages.replaceChildren(...data.messages.map((m) => { const tr = document.createElement('tr'); tr.dataset.id = m.id;
-      cell(tr, m.acceptedAt, 'time'); cell(tr, m.to); cell(tr, m.body, 'body'); cell(tr, m.idempotencyKey, 'key'); return tr; }));
+      cell(tr, m.acceptedAt, 'time'); cell(tr, m.to); cell(tr, m.body, 'body'); cell(tr, m.idempotencyKey, 'key'); cell(tr, m.receipt || 'pending', 'receipt'); return tr; }));
     const rejections = document.querySelector('#rejections tbody');
     rejections.replaceChildren(...data.rejections.map((r) => { const tr = document.createElement('tr');
       cell(tr, r.at, 'time'); cell(tr, r.to); cell(tr, r.code); cell(tr, r.kind); cell(tr, r.idempotencyKey, 'key'); return tr; }));
@@ -144,7 +145,7 @@ caption { text-align: left; font-weight: 600; padding: .4rem 0; }
 Nothing here reached a phone. JSON: <a href="messages.json">messages.json</a>.</p>
 <table id="messages">
 <caption>Accepted</caption>
-<thead><tr><th>Accepted at</th><th>To</th><th>Text</th><th>Idempotency key</th></tr></thead>
+<thead><tr><th>Accepted at</th><th>To</th><th>Text</th><th>Idempotency key</th><th>Delivery receipt</th></tr></thead>
 <tbody>${messageRows(messages)}</tbody>
 </table>
 <table id="rejections">
