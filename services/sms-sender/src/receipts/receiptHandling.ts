@@ -101,7 +101,10 @@ export function createReceiptHandling(
         );
       }
       if (config.smsEvents !== undefined) {
-        events = createSmsEventsConsumer({ sqs, receipts, consent, logger }, config.smsEvents);
+        events = createSmsEventsConsumer(
+          { sqs, receipts, consent, logger },
+          { ...config.smsEvents, waitTimeSeconds: config.waitTimeSeconds },
+        );
         events.start();
       }
       return { ...(webhookUrl === undefined ? {} : { webhookUrl }), smsEvents: events !== undefined };
