@@ -176,7 +176,11 @@ test('property: any sequence of status events leaves the highest-ranked status, 
     logger,
     clock: Date.now,
   });
-  const statuses = fc.constantFrom<Exclude<SmsStatus['status'], 'undelivered'>>('sent', 'delivered', 'failed');
+  const statuses = fc.constantFrom<Exclude<SmsStatus['status'], 'undelivered'>>(
+    'sent',
+    'delivered',
+    'failed',
+  );
   let runs = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(statuses, { minLength: 1, maxLength: 6 }), async (sequenceOfStatuses) => {
