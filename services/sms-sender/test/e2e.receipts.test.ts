@@ -42,7 +42,7 @@ test('Twilio: StatusCallback is set, a signed callback makes it delivered, a lat
   const fake = await startFakeTwilio(t);
   const webhookPort = await freePort();
   const publicBase = 'https://sms.example.test';
-  const [, api] = await Promise.all([
+  const [sender, api] = await Promise.all([
     startSender(t, aws, {
       env: {
         SMS_PROVIDER: 'twilio',
@@ -90,6 +90,14 @@ test('Twilio: StatusCallback is set, a signed callback makes it delivered, a lat
     { description: 'both late receipts seen as stale', timeoutMs: 30_000, intervalMs: 250 },
   );
   t.is(await invitationStatus(api, token, id), 'delivered');
+
+  // The receipt continues the invitation's trace: the send and `delivered` share one trace id.
+  const attempt = sender.service.logs().find((line) => line.json?.msg === 'sms attempt');
+  const applied = api.service
+    .logs()
+    .find((line) => line.json?.msg === 'invitation status updated' && line.json.status === 'delivered');
+  t.truthy(attempt?.json?.trace_id);
+  t.is(applied?.json?.trace_id, attempt?.json?.trace_id);
 });
 
 test('STOP then invite -> PHONE_OPTED_OUT; START re-allows; sms-sender never sent to the number', async (t) => {

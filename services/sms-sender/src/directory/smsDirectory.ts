@@ -24,6 +24,8 @@ export interface MessageEntry {
   providerMessageId: string;
   invitationId: string;
   acceptedAt: string;
+  /** W3C traceparent of the send, so the receipt's sms.status continues the invitation's trace. */
+  traceparent?: string | undefined;
 }
 
 export interface ConsentChange {
@@ -40,7 +42,7 @@ export interface SmsDirectory {
     provider: ProviderName,
     providerMessageId: string,
     signal?: AbortSignal,
-  ): Promise<{ invitationId: string } | undefined>;
+  ): Promise<{ invitationId: string; traceparent?: string } | undefined>;
   consentOf(phoneNumber: string, signal?: AbortSignal): Promise<ConsentState | undefined>;
   /**
    * `applied` also for a repeat of the change already stored (same changedAt), so a retry after a
@@ -86,6 +88,7 @@ export function createSmsDirectory(
             invitationId: entry.invitationId,
             provider: entry.provider,
             acceptedAt: entry.acceptedAt,
+            ...(entry.traceparent === undefined ? {} : { traceparent: entry.traceparent }),
             ttl: Math.ceil((clock() + retentionMs) / 1000),
           },
         }),
@@ -102,7 +105,10 @@ export function createSmsDirectory(
         }),
         opts(signal),
       );
-      return typeof Item?.invitationId === 'string' ? { invitationId: Item.invitationId } : undefined;
+      if (typeof Item?.invitationId !== 'string') return undefined;
+      return typeof Item.traceparent === 'string'
+        ? { invitationId: Item.invitationId, traceparent: Item.traceparent }
+        : { invitationId: Item.invitationId };
     },
 
     async consentOf(phoneNumber, signal) {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { context, propagation } from '@opentelemetry/api';
 import type { ConsumerLogger } from '@platform/reliable-consumer';
 import type { SmsDirectory } from '../directory/smsDirectory.ts';
 import { SmsPermanentFailure, SmsTransientFailure } from '../errors.ts';
@@ -48,7 +49,11 @@ export function withOptOutAndReceipts(
         });
       }
       const result = await provider.send(request);
+      // The send runs inside the invitation's trace; the receipt, hours later, continues it.
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
       const entry = {
+        traceparent: carrier.traceparent,
         provider: provider.name,
         providerMessageId: result.providerMessageId,
         invitationId: request.idempotencyKey,

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
 import type { SmsStatus } from '@platform/contracts';
 import type { ConsumerLogger } from '@platform/reliable-consumer';
 import type { SmsDirectory } from '../directory/smsDirectory.ts';
@@ -18,20 +20,38 @@ export interface ReceiptRecorder {
 
 const ENTITY_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
+// The message id is recorded right after the provider accepted; a receipt can overtake that write by
+// a few hundred milliseconds (a fast carrier, a slow DynamoDB). Look again briefly before calling it unknown.
+const DEFAULT_LOOKUP_RETRY_DELAYS_MS = [250, 750];
+
 /**
  * Status only moves forward, but that is invite-api's rule (its rank condition), not ours: receipts
  * arrive out of order (a Twilio `delivered` may overtake our own `sent`), so every receipt is
  * published and the consumer keeps the highest status.
  */
-export function createReceiptRecorder(deps: {
-  directory: SmsDirectory;
-  publisher: StatusPublisher;
-  logger: ConsumerLogger;
-}): ReceiptRecorder {
+export function createReceiptRecorder(
+  deps: {
+    directory: SmsDirectory;
+    publisher: StatusPublisher;
+    logger: ConsumerLogger;
+  },
+  options: { lookupRetryDelaysMs?: readonly number[] } = {},
+): ReceiptRecorder {
   const { directory, publisher, logger } = deps;
+  const retryDelays = options.lookupRetryDelaysMs ?? DEFAULT_LOOKUP_RETRY_DELAYS_MS;
+
+  async function lookup(receipt: DeliveryReceipt, signal: AbortSignal | undefined) {
+    for (let attempt = 0; ; attempt++) {
+      const found = await directory.findMessage(receipt.provider, receipt.providerMessageId, signal);
+      const delay = retryDelays[attempt];
+      if (found !== undefined || receipt.invitationIdHint !== undefined || delay === undefined) return found;
+      await sleep(delay, undefined, signal === undefined ? {} : { signal });
+    }
+  }
+
   return {
     async record(receipt, signal) {
-      const found = await directory.findMessage(receipt.provider, receipt.providerMessageId, signal);
+      const found = await lookup(receipt, signal);
       const hint = receipt.invitationIdHint;
       const invitationId =
         found?.invitationId ?? (hint !== undefined && ENTITY_ID.test(hint) ? hint : undefined);
@@ -61,7 +81,13 @@ export function createReceiptRecorder(deps: {
           : receipt.outcome === 'undelivered'
             ? { ...base, status: 'undelivered', error }
             : { ...base, status: 'failed', error };
-      await publisher.publish(status, signal ?? new AbortController().signal);
+      // Published in the trace of the send that the receipt is about (stored with the message id),
+      // so one invitation stays one trace from the HTTP request to `delivered`.
+      const parent =
+        found?.traceparent === undefined
+          ? context.active()
+          : propagation.extract(ROOT_CONTEXT, { traceparent: found.traceparent });
+      await context.with(parent, () => publisher.publish(status, signal));
       logger.info({ ...log, invitationId }, 'delivery receipt published');
       return 'published';
     },

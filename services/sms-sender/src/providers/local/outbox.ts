@@ -239,6 +239,8 @@ export function createLocalOutbox(deps: LocalOutboxDeps, options: LocalOutboxOpt
         providerMessageId: message.id,
         outcome: message.receipt,
         occurredAt: iso(),
+        // In-process, so authentic: the receipt never depends on the directory write racing the timer.
+        invitationIdHint: message.idempotencyKey,
         ...(undeliveredCode === undefined
           ? {}
           : { error: { code: undeliveredCode, message: 'Local outbox: simulated unreachable handset' } }),
