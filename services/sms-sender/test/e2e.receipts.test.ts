@@ -22,9 +22,9 @@ const until = (api: Parameters<typeof invitationStatus>[0], token: string, id: s
     intervalMs: 250,
   });
 
-test('local provider: the simulated receipt takes the invitation to delivered, …9995 to failed', async (t) => {
+test('local provider: receipts take invitations to delivered (…9995 failed); a STOP reply on the outbox page refuses, START re-allows', async (t) => {
   const aws = await useIsolatedAws(t, { queues: TEST_QUEUES });
-  const [, api] = await Promise.all([
+  const [sender, api] = await Promise.all([
     startSender(t, aws, { env: { SMS_LOCAL_RECEIPT_DELAY_MS: '300' } }),
     startInviteApi(t, aws),
   ]);
@@ -35,6 +35,48 @@ test('local provider: the simulated receipt takes the invitation to delivered, �
   t.is(unreachable.status, 201);
   await until(api, token, ok.body.invitationId!, 'delivered');
   await until(api, token, unreachable.body.invitationId!, 'failed');
+
+  // The outbox page's reply form plays the handset: STOP, then START.
+  const reply = async (body: string) => {
+    const response = await fetch(`${sender.outboxUrl}reply`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '+14155552673', body }),
+    });
+    return { status: response.status, body: (await response.json()) as { result?: string } };
+  };
+  t.deepEqual(await reply('STOP'), { status: 200, body: { result: 'opted-out' } });
+  const refused = await waitFor(
+    async () => {
+      const attempt = await invite(api, token, '+14155552673');
+      return attempt.status === 422 ? attempt : undefined;
+    },
+    { description: 'the opted-out number to be refused', timeoutMs: 30_000, intervalMs: 250 },
+  );
+  t.is(refused.body.error?.code, 'PHONE_OPTED_OUT');
+  t.deepEqual(await reply('hello?'), { status: 200, body: { result: 'not-a-keyword' } });
+  t.deepEqual(await reply('START'), { status: 200, body: { result: 'opted-in' } });
+  const allowed = await waitFor(
+    async () => {
+      const attempt = await invite(api, token, '+14155552673');
+      return attempt.status === 201 ? attempt : undefined;
+    },
+    { description: 'the number to be allowed again', timeoutMs: 30_000, intervalMs: 250 },
+  );
+  await until(api, token, allowed.body.invitationId!, 'delivered');
+  // Hostile replies get a clear 4xx and change nothing.
+  const bad = await fetch(`${sender.outboxUrl}reply`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'from=%2B14155552673&body=STOP',
+  });
+  t.is(bad.status, 415);
+  const notJson = await fetch(`${sender.outboxUrl}reply`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"from": 1',
+  });
+  t.is(notJson.status, 400);
 });
 
 test('Twilio: StatusCallback is set, a signed callback makes it delivered, a late undelivered changes nothing', async (t) => {

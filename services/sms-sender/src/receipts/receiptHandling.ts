@@ -78,6 +78,10 @@ export function createReceiptHandling(
             ),
           );
       });
+      // The outbox page's reply form plays a handset answering STOP/START.
+      outbox.onInbound((from, body) =>
+        consent.handleInbound({ source: 'local', from, body, receivedAt: new Date().toISOString() }),
+      );
     },
     async start() {
       const p = config.provider;

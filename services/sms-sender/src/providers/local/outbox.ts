@@ -62,6 +62,12 @@ export interface LocalOutbox extends SmsProvider {
   rejections(): readonly OutboxRejection[];
   /** Where simulated delivery receipts go (main.ts: the receipt recorder, like a provider webhook). */
   onReceipt(listener: (receipt: DeliveryReceipt) => void): void;
+  /**
+   * A reply "from a handset" (the outbox page's reply form), e.g. STOP: resolves with what the
+   * listener made of it, like a provider's inbound webhook. Without a listener: `not-handled`.
+   */
+  reply(from: string, body: string): Promise<string>;
+  onInbound(listener: (from: string, body: string) => Promise<string>): void;
   /** Cancels receipts not yet fired (shutdown). */
   close(): void;
 }
@@ -86,6 +92,7 @@ export function createLocalOutbox(deps: LocalOutboxDeps, options: LocalOutboxOpt
   const receiptDelayMs = options.receiptDelayMs ?? 1000;
   const pendingReceipts = new Set<NodeJS.Timeout>();
   let receiptListener: ((receipt: DeliveryReceipt) => void) | undefined;
+  let inboundListener: ((from: string, body: string) => Promise<string>) | undefined;
   const file = join(options.dir, OUTBOX_FILE_NAME);
 
   const accepted: OutboxMessage[] = [];
@@ -222,6 +229,11 @@ export function createLocalOutbox(deps: LocalOutboxDeps, options: LocalOutboxOpt
     onReceipt(listener) {
       receiptListener = listener;
     },
+    onInbound(listener) {
+      inboundListener = listener;
+    },
+    reply: async (from, body) =>
+      inboundListener === undefined ? 'not-handled' : inboundListener(from, body),
     close() {
       for (const timer of pendingReceipts) clearTimeout(timer);
       pendingReceipts.clear();
