@@ -92,3 +92,23 @@ test('an undelivered receipt turns the invitation failed with the carrier code; 
   t.is(invitation.status, 'failed');
   t.is(invitation.failure?.code, 'CARRIER_UNREACHABLE');
 });
+
+test('a late provider-reported OPTED_OUT does not undo an explicit START', async (t) => {
+  const { h } = t.context;
+  const created = await inviteStatus(h, 'late-optout', '+14155557005');
+  t.is(created.status, 201);
+  await deliver(h, change('+14155557005', 'opt-out', 1), change('+14155557005', 'opt-in', 2));
+  await deliver(h, {
+    status: {
+      invitationId: String(created.body.invitationId),
+      status: 'failed',
+      provider: 'twilio',
+      occurredAt: '2030-01-01T00:00:00.500Z',
+      error: { code: 'OPTED_OUT', message: 'Twilio 21610' },
+    },
+  });
+  const again = await inviteStatus(h, 'late-optout-2', '+14155557005');
+  // Not refused as opted out (the 24-hour phone guard of the first invitation still applies).
+  t.not(again.body.error?.code, 'PHONE_OPTED_OUT');
+  t.is(again.status, 429);
+});
