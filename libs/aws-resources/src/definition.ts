@@ -5,8 +5,9 @@
  * queue, a table or the bucket.
  */
 
-export type QueueKey = 'imageJobs' | 'smsRequests' | 'inviteEvents';
-export type TableKey = 'imageJobs' | 'invitations' | 'smsMessages';
+export type QueueKey = 'imageJobs' | 'smsRequests' | 'inviteEvents' | 'smsEvents';
+export type TableKey = 'imageJobs' | 'invitations' | 'smsMessages' | 'smsDirectory';
+export type TopicKey = 'smsEvents';
 
 export interface QueueSettings {
   /** Seconds a received message stays invisible before SQS offers it again. */
@@ -62,10 +63,28 @@ export interface BucketDefinition {
   versioning: boolean;
 }
 
+/**
+ * An SNS topic whose messages reach SQS queues. Subscriptions use raw message delivery, so a queue's
+ * message body is exactly what was published (no SNS envelope), and each subscribed queue gets a
+ * queue policy that lets only this topic send to it.
+ */
+export interface TopicDefinition {
+  key: TopicKey;
+  name: string;
+  /** Queues subscribed to the topic (protocol sqs). */
+  subscriptions: QueueKey[];
+  /**
+   * AWS service principals allowed to publish to the topic (topic policy, limited to the topic's own
+   * account by aws:SourceAccount), e.g. AWS End User Messaging SMS for its event destination.
+   */
+  publisherServices: string[];
+}
+
 export interface ResourceDefinition {
   envName: string;
   queues: Record<QueueKey, QueueDefinition>;
   tables: Record<TableKey, TableDefinition>;
+  topics: Record<TopicKey, TopicDefinition>;
   bucket: BucketDefinition;
 }
 
@@ -110,6 +129,15 @@ const QUEUE_DEFAULTS: Record<QueueKey, { suffix: string } & QueueSettings> = {
     suffix: 'invite-events',
     visibilityTimeoutSeconds: 30,
     maxReceiveCount: 10,
+    messageRetentionSeconds: FOUR_DAYS_SECONDS,
+    receiveWaitTimeSeconds: LONG_POLL_SECONDS,
+  },
+  // AWS End User Messaging SMS delivery events and two-way (inbound) messages, through the smsEvents
+  // topic. A receipt for a message not yet in the sms directory is retried a few times, then dropped.
+  smsEvents: {
+    suffix: 'sms-events',
+    visibilityTimeoutSeconds: 30,
+    maxReceiveCount: 5,
     messageRetentionSeconds: FOUR_DAYS_SECONDS,
     receiveWaitTimeSeconds: LONG_POLL_SECONDS,
   },
@@ -175,6 +203,26 @@ export function defineResources({ envName, overrides = {} }: DefineResourcesOpti
       ttlAttribute: 'ttl',
       pointInTimeRecovery,
     },
+    // sms-sender's own lookups beside the send ledger: provider message id -> invitation (for
+    // delivery receipts; expires) and the opt-out list (STOP/START; never expires). Keys in pk.
+    smsDirectory: {
+      key: 'smsDirectory',
+      name: `${envName}-sms-directory`,
+      partitionKey: { name: 'pk', type: 'S' },
+      globalSecondaryIndexes: [],
+      ttlAttribute: 'ttl',
+      pointInTimeRecovery,
+    },
+  };
+
+  const topics: Record<TopicKey, TopicDefinition> = {
+    smsEvents: {
+      key: 'smsEvents',
+      name: `${envName}-sms-events`,
+      subscriptions: ['smsEvents'],
+      // The configuration set's event destination and the two-way SMS channel publish as this principal.
+      publisherServices: ['sms-voice.amazonaws.com'],
+    },
   };
 
   const bucketName =
@@ -189,6 +237,7 @@ export function defineResources({ envName, overrides = {} }: DefineResourcesOpti
     envName,
     queues,
     tables,
+    topics,
     bucket: { name: bucketName, blockPublicAccess: true, versioning: false },
   };
 }

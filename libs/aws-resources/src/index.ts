@@ -15,6 +15,8 @@ export {
   type ResourceOverrides,
   type TableDefinition,
   type TableKey,
+  type TopicDefinition,
+  type TopicKey,
 } from './definition.ts';
 export { createAwsClients, type AwsClients } from './clients.ts';
 export {
@@ -25,6 +27,7 @@ export {
 } from './provision.ts';
 export type { ProvisionedQueue } from './provisionQueues.ts';
 export type { ProvisionedTable } from './provisionTables.ts';
+export type { ProvisionedTopic } from './provisionTopics.ts';
 export { formatReport, type ProvisionAction, type ResourceReport } from './report.ts';
 export { resourceEnv } from './resourceEnv.ts';
 export { freePort, isPortFree } from './ports.ts';

@@ -1,10 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueKey, ResourceDefinition, TableKey } from './definition.ts';
+import type { QueueKey, ResourceDefinition, TableKey, TopicKey } from './definition.ts';
 import { provisionBucket } from './provisionBucket.ts';
 import { provisionQueue, type ProvisionedQueue } from './provisionQueues.ts';
 import { provisionTable, type ProvisionedTable } from './provisionTables.ts';
+import { provisionTopic, type ProvisionedTopic } from './provisionTopics.ts';
 import { formatReport, type ResourceReport } from './report.ts';
 
 export interface ProvisionClients {
@@ -14,6 +16,8 @@ export interface ProvisionClients {
   sqs: SQSClient;
   dynamodb: DynamoDBClient;
   s3: S3Client;
+  /** Needed for the definition's topics. */
+  sns: SNSClient;
 }
 
 export interface ProvisionOptions {
@@ -26,6 +30,7 @@ export interface ProvisionedResources {
   region: string;
   queues: Record<QueueKey, ProvisionedQueue>;
   tables: Record<TableKey, ProvisionedTable>;
+  topics: Record<TopicKey, ProvisionedTopic>;
   bucket: { name: string };
   report: ResourceReport[];
   /** False when every resource was kept: a second run against the same endpoint changes nothing. */
@@ -51,21 +56,38 @@ export async function provision(
     Promise.all(tableKeys.map((key) => provisionTable(clients.dynamodb, resources.tables[key]))),
     provisionBucket(clients.s3, clients.region, resources.bucket),
   ]);
+  const queuesByKey = Object.fromEntries(queueKeys.map((k, i) => [k, queueResults[i]!.queue])) as Record<
+    QueueKey,
+    ProvisionedQueue
+  >;
+  // Topics after the queues: a subscription and its queue policy name the queue's ARN.
+  const topicKeys = Object.keys(resources.topics) as TopicKey[];
+  const topicResults = await Promise.all(
+    topicKeys.map((key) =>
+      provisionTopic(
+        clients,
+        resources.topics[key],
+        resources.topics[key].subscriptions.map((queue) => queuesByKey[queue]),
+      ),
+    ),
+  );
   const report = [
     ...queueResults.flatMap((r) => r.reports),
+    ...topicResults.flatMap((r) => r.reports),
     ...tableResults.map((r) => r.report),
     bucketResult.report,
   ];
   const provisioned: ProvisionedResources = {
     definition: resources,
     region: clients.region,
-    queues: Object.fromEntries(queueKeys.map((k, i) => [k, queueResults[i]!.queue])) as Record<
-      QueueKey,
-      ProvisionedQueue
-    >,
+    queues: queuesByKey,
     tables: Object.fromEntries(tableKeys.map((k, i) => [k, tableResults[i]!.table])) as Record<
       TableKey,
       ProvisionedTable
+    >,
+    topics: Object.fromEntries(topicKeys.map((k, i) => [k, topicResults[i]!.topic])) as Record<
+      TopicKey,
+      ProvisionedTopic
     >,
     bucket: bucketResult.bucket,
     report,

@@ -9,12 +9,19 @@ test('names every resource under the environment prefix with the documented defa
       ['prod-image-jobs', 'prod-image-jobs-dlq', 60, 5],
       ['prod-sms-requests', 'prod-sms-requests-dlq', 30, 5],
       ['prod-invite-events', 'prod-invite-events-dlq', 30, 10],
+      ['prod-sms-events', 'prod-sms-events-dlq', 30, 5],
     ],
   );
   t.deepEqual(
     Object.values(r.tables).map((tb) => tb.name),
-    ['prod-image-jobs', 'prod-invitations', 'prod-sms-messages'],
+    ['prod-image-jobs', 'prod-invitations', 'prod-sms-messages', 'prod-sms-directory'],
   );
+  t.deepEqual(r.topics.smsEvents, {
+    key: 'smsEvents',
+    name: 'prod-sms-events',
+    subscriptions: ['smsEvents'],
+    publisherServices: ['sms-voice.amazonaws.com'],
+  });
   t.is(r.tables.invitations.globalSecondaryIndexes[0]?.name, 'gsi1');
   t.is(r.tables.imageJobs.ttlAttribute, 'expiresAt');
   t.is(r.queues.imageJobs.dlqMessageRetentionSeconds, 1_209_600);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sharedAws } from '@platform/testkit';
 import test from 'ava';
@@ -32,7 +33,7 @@ test('a second run keeps everything and reports no changes', async (t) => {
   const first = await provision(clients, resources, quiet);
   t.true(first.changed);
   t.true(first.report.every((r) => r.action === 'created'));
-  t.is(first.report.length, 10); // 3 queues + 3 DLQs + 3 tables + 1 bucket
+  t.is(first.report.length, 14); // 4 queues + 4 DLQs + 1 topic + 4 tables + 1 bucket
 
   const printed: string[] = [];
   const second = await provision(clients, resources, { log: (text) => printed.push(text) });
@@ -42,7 +43,7 @@ test('a second run keeps everything and reports no changes', async (t) => {
     first.report.map((r) => [r.name, 'kept']),
   );
   t.deepEqual(second.queues, first.queues);
-  t.regex(printed.join('\n'), /0 created, 0 updated, 10 kept/);
+  t.regex(printed.join('\n'), /0 created, 0 updated, 14 kept/);
 });
 
 test('queue attributes, redrive, TTL and GSI are really set', async (t) => {
@@ -121,6 +122,27 @@ test('the queue URLs in resourceEnv reach the queues', async (t) => {
     new ReceiveMessageCommand({ QueueUrl: env.SMS_REQUESTS_QUEUE_URL, WaitTimeSeconds: 1 }),
   );
   t.is(received.Messages?.[0]?.Body, 'hello');
+});
+
+test('the sms-events topic delivers to its queue raw, and the queue admits only that topic', async (t) => {
+  const { clients, envName } = await setup(t);
+  const provisioned = await provision(clients, defineResources({ envName }), quiet);
+  const env = resourceEnv(provisioned);
+  t.is(env.SMS_EVENTS_TOPIC_ARN, provisioned.topics.smsEvents.arn);
+  const event = JSON.stringify({ eventType: 'TEXT_DELIVERED', messageId: 'm-1' });
+  await clients.sns.send(new PublishCommand({ TopicArn: env.SMS_EVENTS_TOPIC_ARN, Message: event }));
+  const received = await clients.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: env.SMS_EVENTS_QUEUE_URL, WaitTimeSeconds: 5 }),
+  );
+  // Raw message delivery: the body is what was published, not an SNS notification envelope.
+  t.is(received.Messages?.[0]?.Body, event);
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: env.SMS_EVENTS_QUEUE_URL, AttributeNames: ['Policy'] }),
+  );
+  const policy = JSON.parse(Attributes?.Policy ?? '{}') as {
+    Statement: { Condition: { ArnEquals: Record<string, string> } }[];
+  };
+  t.is(policy.Statement[0]?.Condition.ArnEquals['aws:SourceArn'], env.SMS_EVENTS_TOPIC_ARN);
 });
 
 test('a changed visibility timeout and maxReceiveCount are updated in place', async (t) => {

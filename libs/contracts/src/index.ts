@@ -30,11 +30,13 @@ export type {
   ImageJobRequested,
   SmsRequested,
   SmsStatus,
+  SmsOptOut,
 } from './registry.ts';
 export type {
   ImageJobRequestedV1,
   SmsRequestedV1,
   SmsStatusV1,
+  SmsOptoutV1,
   SmsStatusError,
   SmsTemplateParams,
 } from './generated/types.ts';
@@ -42,6 +44,7 @@ export {
   IMAGE_JOB_REQUESTED_V1_EXAMPLES,
   SMS_REQUESTED_V1_EXAMPLES,
   SMS_STATUS_V1_EXAMPLES,
+  SMS_OPTOUT_V1_EXAMPLES,
 } from './generated/examples.ts';
 export { validatePayload } from './validation.ts';
 export type { ValidationResult } from './validation.ts';

@@ -5,14 +5,16 @@
 import commonV1 from '../schemas/common.v1.schema.json' with { type: 'json' };
 import imageJobRequestedV1 from '../schemas/image.job.requested.v1.schema.json' with { type: 'json' };
 import smsRequestedV1 from '../schemas/sms.requested.v1.schema.json' with { type: 'json' };
+import smsOptOutV1 from '../schemas/sms.optout.v1.schema.json' with { type: 'json' };
 import smsStatusV1 from '../schemas/sms.status.v1.schema.json' with { type: 'json' };
-import type { ImageJobRequestedV1, SmsRequestedV1, SmsStatusV1 } from './generated/types.ts';
+import type { ImageJobRequestedV1, SmsOptoutV1, SmsRequestedV1, SmsStatusV1 } from './generated/types.ts';
 
 /** Payload type per contract and version. Adding a version means adding it here and to CONTRACTS. */
 export interface ContractPayloads {
   'image.job.requested': { 1: ImageJobRequestedV1 };
   'sms.requested': { 1: SmsRequestedV1 };
   'sms.status': { 1: SmsStatusV1 };
+  'sms.optout': { 1: SmsOptoutV1 };
 }
 
 export type ContractName = keyof ContractPayloads;
@@ -23,6 +25,7 @@ export const LATEST_VERSION = {
   'image.job.requested': 1,
   'sms.requested': 1,
   'sms.status': 1,
+  'sms.optout': 1,
 } as const satisfies { [C in ContractName]: ContractVersion<C> };
 
 export type LatestVersion<C extends ContractName> = (typeof LATEST_VERSION)[C];
@@ -36,6 +39,7 @@ export type ContractPayload<
 export type ImageJobRequested = ContractPayload<'image.job.requested'>;
 export type SmsRequested = ContractPayload<'sms.requested'>;
 export type SmsStatus = ContractPayload<'sms.status'>;
+export type SmsOptOut = ContractPayload<'sms.optout'>;
 
 /** A JSON Schema document as read from `schemas/`. */
 export interface ContractSchema {
@@ -53,6 +57,7 @@ export const CONTRACTS: { readonly [C in ContractName]: ContractEntry<C> } = {
   'image.job.requested': { latest: 1, versions: { 1: imageJobRequestedV1 } },
   'sms.requested': { latest: 1, versions: { 1: smsRequestedV1 } },
   'sms.status': { latest: 1, versions: { 1: smsStatusV1 } },
+  'sms.optout': { latest: 1, versions: { 1: smsOptOutV1 } },
 };
 
 export const CONTRACT_NAMES = Object.keys(CONTRACTS) as readonly ContractName[];

@@ -4,6 +4,7 @@ import {
   ContractViolation,
   IMAGE_JOB_REQUESTED_V1_EXAMPLES,
   SMS_REQUESTED_V1_EXAMPLES,
+  SMS_OPTOUT_V1_EXAMPLES,
   SMS_STATUS_V1_EXAMPLES,
   SQS_MAX_MESSAGE_BYTES,
   decodeMessage,
@@ -29,6 +30,7 @@ test('encode -> decode round-trips every example of every contract', (t) => {
     ),
     ...SMS_REQUESTED_V1_EXAMPLES.map((payload) => asReceived(encodeMessage('sms.requested', payload))),
     ...SMS_STATUS_V1_EXAMPLES.map((payload) => asReceived(encodeMessage('sms.status', payload))),
+    ...SMS_OPTOUT_V1_EXAMPLES.map((payload) => asReceived(encodeMessage('sms.optout', payload))),
   ];
   const decoded = samples.map((message) => decodeMessage(message));
   t.deepEqual(
@@ -37,11 +39,17 @@ test('encode -> decode round-trips every example of every contract', (t) => {
       ...IMAGE_JOB_REQUESTED_V1_EXAMPLES.map(() => 'image.job.requested@1'),
       ...SMS_REQUESTED_V1_EXAMPLES.map(() => 'sms.requested@1'),
       ...SMS_STATUS_V1_EXAMPLES.map(() => 'sms.status@1'),
+      ...SMS_OPTOUT_V1_EXAMPLES.map(() => 'sms.optout@1'),
     ],
   );
   t.deepEqual(
     decoded.map(({ payload }) => payload),
-    [...IMAGE_JOB_REQUESTED_V1_EXAMPLES, ...SMS_REQUESTED_V1_EXAMPLES, ...SMS_STATUS_V1_EXAMPLES],
+    [
+      ...IMAGE_JOB_REQUESTED_V1_EXAMPLES,
+      ...SMS_REQUESTED_V1_EXAMPLES,
+      ...SMS_STATUS_V1_EXAMPLES,
+      ...SMS_OPTOUT_V1_EXAMPLES,
+    ],
   );
 });
 

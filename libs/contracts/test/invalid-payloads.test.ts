@@ -2,6 +2,7 @@ import test from 'ava';
 import {
   IMAGE_JOB_REQUESTED_V1_EXAMPLES,
   SMS_REQUESTED_V1_EXAMPLES,
+  SMS_OPTOUT_V1_EXAMPLES,
   SMS_STATUS_V1_EXAMPLES,
   validatePayload,
   type ContractName,
@@ -21,6 +22,8 @@ const smsText = SMS_REQUESTED_V1_EXAMPLES[0]!;
 const smsTemplate = SMS_REQUESTED_V1_EXAMPLES[1]!;
 const sent = SMS_STATUS_V1_EXAMPLES[0]!;
 const failed = SMS_STATUS_V1_EXAMPLES[1]!;
+const undelivered = SMS_STATUS_V1_EXAMPLES.find((e) => e.status === 'undelivered')!;
+const optOut = SMS_OPTOUT_V1_EXAMPLES[0]!;
 
 function without(payload: object, key: string): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...payload };
@@ -31,6 +34,7 @@ function without(payload: object, key: string): Record<string, unknown> {
 const IMAGE = 'image.job.requested';
 const SMS = 'sms.requested';
 const STATUS = 'sms.status';
+const OPTOUT = 'sms.optout';
 
 const cases: InvalidCase[] = [
   // image.job.requested v1
@@ -238,6 +242,57 @@ const cases: InvalidCase[] = [
     path: '/phone',
     keyword: 'additionalProperties',
   },
+  // sms.status v1: undelivered is a receipt for an accepted message, so it needs both.
+  {
+    contract: STATUS,
+    name: 'undelivered without error',
+    payload: without(undelivered, 'error'),
+    path: '/error',
+    keyword: 'required',
+  },
+  {
+    contract: STATUS,
+    name: 'undelivered without provider message id',
+    payload: without(undelivered, 'providerMessageId'),
+    path: '/providerMessageId',
+    keyword: 'required',
+  },
+  // sms.optout v1
+  {
+    contract: OPTOUT,
+    name: 'unknown action',
+    payload: { ...optOut, action: 'maybe' },
+    path: '/action',
+    keyword: 'enum',
+  },
+  {
+    contract: OPTOUT,
+    name: 'number not E.164',
+    payload: { ...optOut, phoneNumber: '4155552671' },
+    path: '/phoneNumber',
+    keyword: 'pattern',
+  },
+  {
+    contract: OPTOUT,
+    name: 'lower-case keyword',
+    payload: { ...optOut, keyword: 'stop' },
+    path: '/keyword',
+    keyword: 'pattern',
+  },
+  {
+    contract: OPTOUT,
+    name: 'missing changedAt',
+    payload: without(optOut, 'changedAt'),
+    path: '/changedAt',
+    keyword: 'required',
+  },
+  {
+    contract: OPTOUT,
+    name: 'unknown property',
+    payload: { ...optOut, body: 'STOP please' },
+    path: '/body',
+    keyword: 'additionalProperties',
+  },
   // sms.status v1
   {
     contract: STATUS,
@@ -324,7 +379,7 @@ for (const testCase of cases) {
 }
 
 test('every contract has invalid cases in the table', (t) => {
-  t.deepEqual(new Set(cases.map((c) => c.contract)), new Set<ContractName>([IMAGE, SMS, STATUS]));
+  t.deepEqual(new Set(cases.map((c) => c.contract)), new Set<ContractName>([IMAGE, SMS, STATUS, OPTOUT]));
 });
 
 test('validation messages never echo the rejected value', (t) => {

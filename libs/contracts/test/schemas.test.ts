@@ -4,6 +4,7 @@ import {
   CONTRACTS,
   IMAGE_JOB_REQUESTED_V1_EXAMPLES,
   SMS_REQUESTED_V1_EXAMPLES,
+  SMS_OPTOUT_V1_EXAMPLES,
   SMS_STATUS_V1_EXAMPLES,
   listContractVersions,
   validatePayload,
@@ -56,4 +57,5 @@ test('the generated example constants are the schemas examples', (t) => {
   t.deepEqual(IMAGE_JOB_REQUESTED_V1_EXAMPLES, CONTRACTS['image.job.requested'].versions[1]['examples']);
   t.deepEqual(SMS_REQUESTED_V1_EXAMPLES, CONTRACTS['sms.requested'].versions[1]['examples']);
   t.deepEqual(SMS_STATUS_V1_EXAMPLES, CONTRACTS['sms.status'].versions[1]['examples']);
+  t.deepEqual(SMS_OPTOUT_V1_EXAMPLES, CONTRACTS['sms.optout'].versions[1]['examples']);
 });

@@ -23,7 +23,8 @@ function assertType<T extends true>(): T | undefined {
 }
 
 // Names and versions.
-assertType<Equal<ContractName, 'image.job.requested' | 'sms.requested' | 'sms.status'>>();
+assertType<Equal<ContractName, 'image.job.requested' | 'sms.requested' | 'sms.status' | 'sms.optout'>>();
+assertType<Equal<ContractVersion<'sms.optout'>, 1>>();
 assertType<Equal<ContractVersion<'sms.status'>, 1>>();
 assertType<Equal<DecodedMessage['contract'], ContractName>>();
 
@@ -31,11 +32,16 @@ assertType<Equal<DecodedMessage['contract'], ContractName>>();
 assertType<Equal<ImageJobRequested['format'], 'png' | 'jpeg' | 'webp'>>();
 assertType<Equal<ImageJobRequested['params'][string], string | number | boolean>>();
 assertType<Equal<SmsStatus['provider'], 'sns' | 'twilio' | 'local'>>();
-assertType<Equal<SmsStatus['status'], 'sent' | 'delivered' | 'failed'>>();
+assertType<Equal<SmsStatus['status'], 'sent' | 'delivered' | 'undelivered' | 'failed'>>();
 
 // oneOf: a failed status carries an error; sent/delivered carry a provider message id.
 assertType<Equal<Extract<SmsStatus, { status: 'failed' }>['error'], { code: string; message: string }>>();
 assertType<Equal<Extract<SmsStatus, { status: 'sent' | 'delivered' }>['providerMessageId'], string>>();
+// undelivered (a delivery receipt) carries both: the provider had accepted it, the carrier says why not.
+assertType<Equal<Extract<SmsStatus, { status: 'undelivered' }>['providerMessageId'], string>>();
+assertType<
+  Equal<Extract<SmsStatus, { status: 'undelivered' }>['error'], { code: string; message: string }>
+>();
 
 // oneOf: text XOR template + templateParams.
 const rendered: SmsRequested = {

@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { createJwtAuthenticator, type Authenticator } from './auth/jwtAuthenticator.ts';
 import type { InviteApiConfig } from './config.ts';
 import { createInviteCodeGenerator, type InviteCodeGenerator } from './domain/inviteCode.ts';
+import { createSmsOptOutApplier } from './events/applySmsOptOut.ts';
 import { createSmsStatusApplier } from './events/applySmsStatus.ts';
 import { createInviteEventsConsumer } from './events/inviteEventsConsumer.ts';
 import type { AppState } from './http/types.ts';
@@ -18,6 +19,7 @@ import type { CheckState, ReadinessReport } from './routes/operations.ts';
 import type { PageSettings } from './web/pages.ts';
 import { createInvitationService, type InvitationService } from './service/InvitationService.ts';
 import type { MetricsPort } from './service/ports.ts';
+import { createConsentStore } from './store/ConsentStore.ts';
 import { createInvitationStore, type InvitationStore } from './store/InvitationStore.ts';
 import { createIpRateLimiter } from './store/IpRateLimiter.ts';
 import { createOutboxStore, type OutboxStore } from './store/OutboxStore.ts';
@@ -109,7 +111,16 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
     },
   );
   const consumer = createInviteEventsConsumer(
-    { sqs, logger, apply: createSmsStatusApplier({ store, metrics, logger, clock }) },
+    {
+      sqs,
+      logger,
+      apply: createSmsStatusApplier({ store, metrics, logger, clock }),
+      applyOptOut: createSmsOptOutApplier({
+        consent: createConsentStore({ client }, { table }),
+        logger,
+        clock,
+      }),
+    },
     {
       queueUrl: config.inviteEventsQueueUrl,
       dlqUrl: config.inviteEventsDlqUrl,

@@ -161,7 +161,7 @@ test('422 COUNTRY_NOT_ALLOWED: a valid number outside ALLOWED_COUNTRIES', async 
   t.is((await documented(t, res, 'post', INVITATIONS)).error?.code, 'COUNTRY_NOT_ALLOWED');
 });
 
-test('422 PHONE_SUPPRESSED: a number that opted out is never invited again', async (t) => {
+test('422 PHONE_OPTED_OUT: a number that opted out is never invited again', async (t) => {
   const { h } = t.context;
   const phoneNumber = nextPhone();
   await h.api.store.suppress(phoneNumber, {
@@ -171,7 +171,7 @@ test('422 PHONE_SUPPRESSED: a number that opted out is never invited again', asy
   });
   const res = await createInvitation(h, 'suppressed-user', phoneNumber);
   t.is(res.status, 422);
-  t.is((await documented(t, res, 'post', INVITATIONS)).error?.code, 'PHONE_SUPPRESSED');
+  t.is((await documented(t, res, 'post', INVITATIONS)).error?.code, 'PHONE_OPTED_OUT');
 });
 
 test('400 VALIDATION_ERROR: missing, mistyped and unknown fields, non-object bodies, malformed JSON', async (t) => {

@@ -46,7 +46,7 @@ test('an opted-out recipient: invitation failed, number suppressed for everyone'
 
   const again = await invite('second-inviter');
   t.is(again.status, 422);
-  t.is(((await again.json()) as ApiBody).error?.code, 'PHONE_SUPPRESSED');
+  t.is(((await again.json()) as ApiBody).error?.code, 'PHONE_OPTED_OUT');
   t.true(
     api.service
       .logs()

@@ -240,7 +240,7 @@ test('a resend counts against the daily limit and never goes to a number that op
     as: 'inviter-o',
   });
   t.is(suppressed.status, 422);
-  t.is((await documented(t, suppressed, 'post', RESEND)).error?.code, 'PHONE_SUPPRESSED');
+  t.is((await documented(t, suppressed, 'post', RESEND)).error?.code, 'PHONE_OPTED_OUT');
   t.is((await h.api.store.get(b.invitationId))?.resendCount, 0, 'a refused resend changes nothing');
 });
 

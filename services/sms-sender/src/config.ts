@@ -12,7 +12,16 @@ const spec = {
   SMS_REQUESTS_QUEUE_URL: url({ desc: 'The sms-requests queue (sms.requested v1)' }),
   SMS_REQUESTS_DLQ_URL: url({ desc: 'Its dead-letter queue (poison messages go there at once)' }),
   SMS_MESSAGES_TABLE: str({ desc: 'The send ledger table (partition key invitationId, TTL ttl)' }),
-  INVITE_EVENTS_QUEUE_URL: url({ desc: 'Where sms.status v1 events go (read by invite-api)' }),
+  INVITE_EVENTS_QUEUE_URL: url({ desc: 'Where sms.status and sms.optout v1 events go (read by invite-api)' }),
+  SMS_DIRECTORY_TABLE: str({
+    desc: 'Message id -> invitation (receipts) and the opt-out list (partition key pk, TTL ttl)',
+  }),
+  // Delivery receipts and inbound STOP/START of AWS End User Messaging SMS (SNS topic -> this queue).
+  SMS_EVENTS_QUEUE_URL: str({ default: '', desc: 'The sms-events queue; empty = do not consume' }),
+  SMS_EVENTS_DLQ_URL: str({
+    default: '',
+    desc: 'Its dead-letter queue (required with SMS_EVENTS_QUEUE_URL)',
+  }),
 
   SMS_PROVIDER: str({ choices: ['sns', 'twilio', 'local'], desc: 'No default: production must choose' }),
   // SNS: both optional, only where the destination country supports them.
@@ -27,6 +36,12 @@ const spec = {
   TWILIO_FROM_NUMBER: str({ default: '', desc: 'E.164 sender; or TWILIO_MESSAGING_SERVICE_SID' }),
   TWILIO_MESSAGING_SERVICE_SID: str({ default: '' }),
   TWILIO_API_BASE_URL: url({ default: TWILIO_DEFAULT_BASE_URL }),
+  TWILIO_WEBHOOK_BASE_URL: str({
+    default: '',
+    desc: 'Public https origin Twilio calls for status callbacks and inbound SMS; empty = no receipts',
+  }),
+  WEBHOOK_PORT: intInRange(0, 65_535)({ default: 8083, desc: 'Twilio webhooks (status, inbound); 0 = any' }),
+  WEBHOOK_HOST: str({ default: '0.0.0.0', desc: 'Bind address of the webhook server' }),
   // Local outbox (the embedded default).
   OUTBOX_DIR: str({ default: '.data/sms-outbox', desc: 'Directory of outbox.jsonl' }),
   OUTBOX_PORT: intInRange(0, 65_535)({ default: 8025, desc: 'Outbox page; 0 = any free port' }),
@@ -43,6 +58,10 @@ const spec = {
     desc: 'Numbers ending 9990-9994 fail on purpose (see docs)',
   }),
   SMS_LOCAL_SLOW_MS: intInRange(0, 600_000)({ default: 3_000, desc: 'Duration of a send to a …9994 number' }),
+  SMS_LOCAL_RECEIPT_DELAY_MS: intInRange(
+    -1,
+    600_000,
+  )({ default: 1_000, desc: 'Simulated delivery receipt after a local send; -1 = none' }),
 
   // Amazon SNS's default account quota is 20 SMS per second (AWS General Reference, SNS quotas);
   // with several replicas set this to the account quota divided by the replica count.
@@ -85,6 +104,10 @@ export type SmsProviderConfig =
       authToken: string;
       baseUrl: string;
       sender: { from: string } | { messagingServiceSid: string };
+      /** Public origin of the webhooks (StatusCallback, signature URL); undefined = no receipts. */
+      webhookBaseUrl: string | undefined;
+      webhookPort: number;
+      webhookHost: string;
     }
   | {
       name: 'local';
@@ -94,6 +117,7 @@ export type SmsProviderConfig =
       failureRate: number;
       magicNumbers: boolean;
       slowMs: number;
+      receiptDelayMs: number;
     };
 
 export interface SmsSenderConfig extends ConsumerConfig {
@@ -101,6 +125,9 @@ export interface SmsSenderConfig extends ConsumerConfig {
   dlqUrl: string;
   table: string;
   inviteEventsQueueUrl: string;
+  directoryTable: string;
+  /** End User Messaging events and inbound SMS; undefined when not configured. */
+  smsEvents: { queueUrl: string; dlqUrl: string } | undefined;
   provider: SmsProviderConfig;
   rate: { ratePerSecond: number; burst: number };
   maxAttempts: number;
@@ -159,12 +186,21 @@ function providerConfig(
         `TWILIO_MESSAGING_SERVICE_SID: must be "MG" and 32 hex digits (received ${JSON.stringify(service)})`,
       );
     }
+    const webhook = c.TWILIO_WEBHOOK_BASE_URL.replace(/\/+$/, '');
+    if (webhook !== '' && !isHttpUrl(webhook)) {
+      problems.push(
+        `TWILIO_WEBHOOK_BASE_URL: must be an http(s) origin such as https://sms.example.com (received ${JSON.stringify(webhook)})`,
+      );
+    }
     return {
       name,
       accountSid: c.TWILIO_ACCOUNT_SID,
       authToken: c.TWILIO_AUTH_TOKEN,
       baseUrl: c.TWILIO_API_BASE_URL,
       sender: from !== '' ? { from } : { messagingServiceSid: service },
+      webhookBaseUrl: webhook || undefined,
+      webhookPort: c.WEBHOOK_PORT,
+      webhookHost: c.WEBHOOK_HOST,
     };
   }
   return {
@@ -175,7 +211,17 @@ function providerConfig(
     failureRate: c.SMS_LOCAL_FAILURE_RATE,
     magicNumbers: c.SMS_LOCAL_MAGIC_NUMBERS,
     slowMs: c.SMS_LOCAL_SLOW_MS,
+    receiptDelayMs: c.SMS_LOCAL_RECEIPT_DELAY_MS,
   };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const parsed = new URL(value);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 /** Throws one ConfigError naming every bad variable (main.ts turns it into exit 78). */
@@ -194,12 +240,23 @@ export function readSmsSenderConfig(env: NodeJS.ProcessEnv = process.env): SmsSe
       `SMS_MAX_ATTEMPTS: must not exceed MAX_RECEIVE_COUNT (${c.MAX_RECEIVE_COUNT}); SQS would dead-letter the message before the last attempt (received ${c.SMS_MAX_ATTEMPTS})`,
     );
   }
+  const eventsQueue = c.SMS_EVENTS_QUEUE_URL;
+  const eventsDlq = c.SMS_EVENTS_DLQ_URL;
+  if (eventsQueue !== '' && !isHttpUrl(eventsQueue))
+    problems.push(`SMS_EVENTS_QUEUE_URL: must be a queue URL (received ${JSON.stringify(eventsQueue)})`);
+  if ((eventsQueue === '') !== (eventsDlq === '') || (eventsDlq !== '' && !isHttpUrl(eventsDlq))) {
+    problems.push(
+      'SMS_EVENTS_DLQ_URL: set both SMS_EVENTS_QUEUE_URL and SMS_EVENTS_DLQ_URL (queue URLs), or neither',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     queueUrl: c.SMS_REQUESTS_QUEUE_URL,
     dlqUrl: c.SMS_REQUESTS_DLQ_URL,
     table: c.SMS_MESSAGES_TABLE,
     inviteEventsQueueUrl: c.INVITE_EVENTS_QUEUE_URL,
+    directoryTable: c.SMS_DIRECTORY_TABLE,
+    smsEvents: eventsQueue === '' ? undefined : { queueUrl: eventsQueue, dlqUrl: eventsDlq },
     provider,
     rate: {
       ratePerSecond: c.SMS_RATE_PER_SECOND,

@@ -41,7 +41,7 @@ export const devService: DevService = {
     const url = bound || `http://127.0.0.1:${outboxPort}/`;
     ctx.print(`SMS outbox page: ${url}  (JSON: /messages.json; file ${join(dir, 'outbox.jsonl')})`);
     ctx.print(
-      'Local provider test numbers: …9990 invalid, …9991 opted out, …9992 fails twice then sends, …9993 always throttled, …9994 slow. SMS_LOCAL_FAILURE_RATE=0.3 for random failures.',
+      'Local provider test numbers: …9990 invalid, …9991 opted out, …9992 fails twice then sends, …9993 always throttled, …9994 slow, …9995 undelivered. Every other send gets a delivered receipt after SMS_LOCAL_RECEIPT_DELAY_MS (1 s). SMS_LOCAL_FAILURE_RATE=0.3 for random failures.',
     );
   },
 };

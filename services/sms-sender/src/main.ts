@@ -21,6 +21,7 @@ import { createSnsProvider } from './providers/sns.ts';
 import { createTwilioProvider } from './providers/twilio.ts';
 import type { SmsProvider } from './providers/types.ts';
 import { createTokenBucket } from './rateLimiter.ts';
+import { createReceiptHandling, twilioStatusCallbackUrl } from './receipts/receiptHandling.ts';
 import { createSendLedger } from './sendLedger.ts';
 import { createSmsSender } from './smsSender.ts';
 import { createStatusPublisher } from './statusPublisher.ts';
@@ -31,6 +32,8 @@ interface ProviderRuntime {
   provider: SmsProvider;
   /** The outbox page, for the local provider. */
   outboxUrl?: string;
+  /** The local provider, whose simulated delivery receipts go to the receipt recorder. */
+  outbox?: LocalOutbox;
   close(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ async function startProvider(
             accountSid: config.accountSid,
             authToken: config.authToken,
             baseUrl: config.baseUrl,
+            statusCallbackUrl: twilioStatusCallbackUrl(config),
             ...config.sender,
           },
         ),
@@ -102,6 +106,7 @@ async function startProvider(
           failureRate: config.failureRate,
           magicNumbers: config.magicNumbers,
           slowMs: config.slowMs,
+          receiptDelayMs: config.receiptDelayMs,
         },
       );
       await outbox.open();
@@ -109,7 +114,7 @@ async function startProvider(
       // Where `npm start`'s dev hook (dev.ts) reads the page's real URL, which may not be the
       // port it asked for.
       await writeFile(join(config.outboxDir, OUTBOX_URL_FILE), `${outboxUrl}\n`);
-      return { provider: outbox, outboxUrl, close: () => page.close() };
+      return { provider: outbox, outboxUrl, outbox, close: () => page.close() };
     }
   }
 }
@@ -131,7 +136,12 @@ await startService({
 
     const runtime = await startProvider(config.provider, aws.region, logger);
     onStop(() => runtime.close());
-    const { provider, outboxUrl } = runtime;
+    const { outboxUrl } = runtime;
+    // Receipts and STOP/START (receipts/receiptHandling.ts): the provider is guarded by the opt-out list.
+    const receiptHandling = createReceiptHandling({ sqs: aws.sqs, ddb: aws.documentClient, logger }, config);
+    onStop(() => receiptHandling.close());
+    const provider = receiptHandling.guard(runtime.provider);
+    if (runtime.outbox !== undefined) receiptHandling.listenTo(runtime.outbox);
     const leaseLedger = createLeaseLedger(
       { ddb: aws.documentClient },
       {
@@ -174,6 +184,7 @@ await startService({
         onOutcome: () => void metrics.flush(),
       },
     );
+    const receiptSources = await receiptHandling.start();
     consumer.start();
     logger.info(
       {
@@ -185,6 +196,7 @@ await startService({
         maxAttempts: config.maxAttempts,
         maxReceiveCount,
         onUnknownOutcome: config.onUnknownOutcome,
+        ...receiptSources,
       },
       'sms-sender started',
     );

@@ -20,6 +20,7 @@ export const CONTRACT_SCHEMA_FILES = [
   'image.job.requested.v1.schema.json',
   'sms.requested.v1.schema.json',
   'sms.status.v1.schema.json',
+  'sms.optout.v1.schema.json',
 ] as const;
 
 const BANNER = (what: string): string =>

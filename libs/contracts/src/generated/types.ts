@@ -104,7 +104,7 @@ export interface SmsTemplateParams {
 }
 
 /**
- * Reports the outcome of an invitation SMS back to the invite API: sent (the provider accepted it), delivered (the provider confirmed delivery) or failed (permanently, with the reason). A sent or delivered status names the provider's message id; a failed one carries an error and no error appears otherwise.
+ * Reports the outcome of an invitation SMS back to the invite API: sent (the provider accepted it), delivered (the provider or carrier confirmed delivery), undelivered (the provider had accepted it but the carrier reported it could not be delivered) or failed (permanently, with the reason). A sent, delivered or undelivered status names the provider's message id; failed and undelivered carry an error and no error appears otherwise.
  */
 export type SmsStatusV1 = {
   /**
@@ -112,9 +112,9 @@ export type SmsStatusV1 = {
    */
   invitationId: string;
   /**
-   * sent: accepted by the provider; delivered: confirmed on the handset; failed: given up, see error.
+   * sent: accepted by the provider; delivered: confirmed on the handset (a delivery receipt); undelivered: accepted, then reported undeliverable by the carrier (a delivery receipt, see error); failed: given up, see error. Added in v1 compatibly: undelivered is a new enum value, so consumers are deployed before producers emit it.
    */
-  status: 'sent' | 'delivered' | 'failed';
+  status: 'sent' | 'delivered' | 'undelivered' | 'failed';
   /**
    * Which provider handled the send; local is the development outbox.
    */
@@ -140,6 +140,11 @@ export type SmsStatusV1 = {
       error?: never;
     }
   | {
+      status?: 'undelivered';
+      providerMessageId: ProviderMessageId;
+      error: SmsStatusError;
+    }
+  | {
       status?: 'failed';
       error: SmsStatusError;
     }
@@ -158,4 +163,34 @@ export interface SmsStatusError {
    */
   code: string;
   message: string;
+}
+
+/**
+ * Tells the invite API that a recipient opted out of SMS (replied STOP or another opt-out keyword) or back in (START). sms-sender owns the suppression list and publishes this after recording the change; the invite API keeps its own copy so it can refuse new invitations to an opted-out number. Events for one number may arrive out of order: the consumer keeps the one with the latest changedAt.
+ */
+export interface SmsOptoutV1 {
+  /**
+   * The recipient whose consent changed. Personal data: never log it unmasked.
+   */
+  phoneNumber: string;
+  /**
+   * opt-out: never send to this number again until it opts in; opt-in: sending is allowed again.
+   */
+  action: 'opt-out' | 'opt-in';
+  /**
+   * Where the change came from: an inbound keyword through a provider (twilio, sns = AWS End User Messaging two-way SMS, local = the development outbox).
+   */
+  source: 'sns' | 'twilio' | 'local';
+  /**
+   * The keyword the recipient sent, upper-cased (STOP, UNSUBSCRIBE, START, ...).
+   */
+  keyword?: string;
+  /**
+   * When the recipient's message was received: the order of changes for one number.
+   */
+  changedAt: string;
+  /**
+   * Optional id that ties a message to the request or batch that caused it (an HTTP request id, a CLI run id). Traces travel in message attributes; this is for people searching logs.
+   */
+  correlationId?: string;
 }

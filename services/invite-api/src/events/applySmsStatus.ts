@@ -25,8 +25,18 @@ const METRIC_OF: Record<
 > = {
   sent: 'InvitationsSent',
   delivered: 'InvitationsDelivered',
+  undelivered: 'InvitationsFailed',
   failed: 'InvitationsFailed',
 };
+
+/**
+ * The invitation status a report moves to. `undelivered` is a delivery receipt (the provider had
+ * accepted the SMS, the carrier could not deliver it): for the inviter that is a failed invitation,
+ * so it takes `failed`'s place and rank, with the carrier's reason as the failure code.
+ */
+function invitationStatusOf(status: SmsStatus['status']): 'sent' | 'delivered' | 'failed' {
+  return status === 'undelivered' ? 'failed' : status;
+}
 
 /**
  * Applies one sms.status event. Idempotent: a repeated or out-of-order event is `stale` and changes
@@ -39,7 +49,7 @@ export function createSmsStatusApplier(
   return async (event) => {
     const outcome = await store.applyStatus({
       invitationId: event.invitationId,
-      status: event.status,
+      status: invitationStatusOf(event.status),
       occurredAt: event.occurredAt,
       provider: event.provider,
       ...(event.providerMessageId === undefined ? {} : { providerMessageId: event.providerMessageId }),

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { SmsStatus } from '@platform/contracts';
+import type { SmsOptOut, SmsStatus } from '@platform/contracts';
 import {
   createReliableConsumer,
   type ConsumerLogger,
@@ -12,6 +12,8 @@ export interface InviteEventsConsumerDeps {
   sqs: SQSClient;
   logger: ConsumerLogger;
   apply: (event: SmsStatus) => Promise<SmsStatusResult>;
+  /** sms.optout events (STOP/START, published by sms-sender, which owns the suppression list). */
+  applyOptOut: (event: SmsOptOut) => Promise<unknown>;
 }
 
 /** The same consumer settings as every consumer (INVITE_EVENTS_* in config.ts), plus the queues. */
@@ -22,7 +24,7 @@ export interface InviteEventsConsumerOptions extends QueueConsumerSettings {
 }
 
 /**
- * sms.status events from the invite-events queue, on the shared reliable consumer: thrown errors are
+ * sms.status and sms.optout events from the invite-events queue, on the shared reliable consumer: thrown errors are
  * classified once (transient -> retry with backoff, permanent -> DLQ) and contract violations go to the
  * DLQ with their reason. Applying a status is idempotent, so no lease ledger is needed here.
  */
@@ -36,7 +38,7 @@ export function createInviteEventsConsumer(
       name: 'invite-events',
       queueUrl: options.queueUrl,
       dlqUrl: options.dlqUrl,
-      contracts: ['sms.status'],
+      contracts: ['sms.status', 'sms.optout'],
       concurrency: options.concurrency,
       batchSize: options.batchSize,
       waitTimeSeconds: options.waitTimeSeconds,
@@ -45,6 +47,10 @@ export function createInviteEventsConsumer(
       backoff: options.backoff,
       shutdownTimeoutMs: options.shutdownTimeoutMs,
       handler: async (ctx) => {
+        if (ctx.contract === 'sms.optout') {
+          await deps.applyOptOut(ctx.payload);
+          return { kind: 'ack' };
+        }
         const result = await deps.apply(ctx.payload);
         if (result === 'unknown-invitation') {
           // Cannot succeed later: invitations are written before their SMS is requested.

@@ -525,7 +525,7 @@ function refusal(
 ): AppError {
   switch (outcome.kind) {
     case 'suppressed':
-      return new AppError('PHONE_SUPPRESSED', 'This number has opted out of SMS invitations', {
+      return new AppError('PHONE_OPTED_OUT', 'This number has opted out of SMS invitations', {
         details: { reason: 'OPTED_OUT' },
       });
     case 'duplicate':

@@ -208,19 +208,26 @@ export function createInvitationStore(
     },
 
     async suppress(phoneNumber, entry) {
-      // Unconditional and idempotent: an opt-out is a fact about the number, repeated events agree.
-      await client.send(
-        new PutCommand({
-          TableName: table,
-          Item: {
-            ...keys.suppression(phoneNumber),
-            type: 'suppression',
-            reason: entry.reason,
-            invitation_id: entry.invitationId,
-            suppressed_at: entry.now,
-          },
-        }),
-      );
+      // Idempotent: an opt-out is a fact about the number, repeated events agree. But an explicit,
+      // timestamped STOP/START from sms.optout (ConsentStore.ts) is the recipient's latest word: a
+      // late provider-reported failure must not undo a START, so it never overwrites one.
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              ...keys.suppression(phoneNumber),
+              type: 'suppression',
+              reason: entry.reason,
+              invitation_id: entry.invitationId,
+              suppressed_at: entry.now,
+            },
+            ConditionExpression: 'attribute_not_exists(consent_changed_at)',
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     },
 
     async ping(signal) {

@@ -16,6 +16,7 @@ import {
   utcHourWindow,
   type TimeWindow,
 } from '../domain/windows.ts';
+import { OPTED_IN } from './ConsentStore.ts';
 import { toInvitationItem } from './invitationItem.ts';
 import { gsi1, keys } from './keys.ts';
 
@@ -139,7 +140,10 @@ export async function writeInvitationTransaction(
       ConditionCheck: {
         TableName: table,
         Key: keys.suppression(invitation.phoneNumber),
-        ConditionExpression: 'attribute_not_exists(pk)',
+        // Blocked while the number is opted out: an item without opt_state (an OPTED_OUT send
+        // failure) or with opted-out; a later START leaves the item with opted-in (ConsentStore.ts).
+        ConditionExpression: 'attribute_not_exists(pk) OR opt_state = :optedIn',
+        ExpressionAttributeValues: { ':optedIn': OPTED_IN },
       },
     },
     globalHourUpdate(table, hour, write.globalShard, limits),

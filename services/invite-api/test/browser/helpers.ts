@@ -13,11 +13,10 @@ export const SCREENSHOT_DIR = resolve(import.meta.dirname, '../../../../tmp/scre
 
 const DELIVERY_ORDER = ['queued', 'sent', 'delivered'] as const;
 /**
- * How far the tests expect an SMS to get. The local provider reports `sent`; once it simulates
- * delivery receipts (sms-sender's local provider), set this to 'delivered' and every browser test
- * waits for `delivered` instead.
+ * How far the tests expect an SMS to get: sms-sender's local provider simulates a delivery receipt
+ * (SMS_LOCAL_RECEIPT_DELAY_MS), so every browser test waits for `delivered`.
  */
-export const DELIVERY_TARGET: (typeof DELIVERY_ORDER)[number] = 'sent';
+export const DELIVERY_TARGET: (typeof DELIVERY_ORDER)[number] = 'delivered';
 /** The statuses that count as "reached the target" (a fast receipt may already have moved it on). */
 export const DELIVERY_REACHED: readonly string[] = DELIVERY_ORDER.slice(
   DELIVERY_ORDER.indexOf(DELIVERY_TARGET),
@@ -44,7 +43,7 @@ export async function startStack(t: ExecutionContext, env: Record<string, string
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const [sender] = await Promise.all([
-    startSender(t, aws),
+    startSender(t, aws, { env: { SMS_LOCAL_RECEIPT_DELAY_MS: '500' } }),
     startInviteApiProcess(t, aws, {
       PORT: String(port),
       AUTH_MODE: 'local',

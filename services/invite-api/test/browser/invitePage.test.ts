@@ -171,8 +171,7 @@ test.serial('every error the invite form can meet is explained inline and announ
     { description: 'the number to be suppressed', timeoutMs: 60_000, intervalMs: 500 },
   );
   await invite(page, '+14155559991');
-  // PHONE_OPTED_OUT is the code the STOP-keyword work reserves; PHONE_SUPPRESSED the current one.
-  await expectError(['PHONE_SUPPRESSED', 'PHONE_OPTED_OUT'], /opted out.*STOP/s, '08-error-opted-out');
+  await expectError(['PHONE_OPTED_OUT'], /opted out.*STOP/s, '08-error-opted-out');
 
   // Busy: a 503 injected at the browser's network layer (a fault proxy in front of the API).
   await page.route('**/api/invitations', (route) =>

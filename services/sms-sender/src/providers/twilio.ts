@@ -18,6 +18,11 @@ export type TwilioProviderOptions = TwilioSender & {
   authToken: string;
   /** Default https://api.twilio.com; a test points it at a fake server. */
   baseUrl?: string;
+  /**
+   * Sent as `StatusCallback` with every message: Twilio POSTs each status change (delivered,
+   * undelivered, failed) there, signed with the auth token (webhooks/twilioWebhooks.ts).
+   */
+  statusCallbackUrl?: string | undefined;
 };
 
 export const TWILIO_DEFAULT_BASE_URL = 'https://api.twilio.com';
@@ -32,6 +37,14 @@ interface TwilioErrorBody {
  * Twilio Programmable Messaging: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, form
  * encoded, HTTP basic auth with the Account SID and auth token. A 201 carries the message `sid`.
  * The Messages API has no idempotency key, so `idempotencyKey` stays with our ledger.
+ *
+ * Why `fetch` and not the official `twilio` client for SENDING (the package IS used, for webhook
+ * signatures, where its canonicalisation is the security boundary): the sender aborts every call on
+ * shutdown, on a lost lease and at SMS_PROVIDER_TIMEOUT_MS, and twilio-node's `messages.create` takes
+ * no AbortSignal (only a client-wide timeout); the error mapping below needs the raw HTTP status and
+ * body, which the client folds into its own RestException; and its own retry option must stay off
+ * anyway (an SDK-internal retry is a second SMS the ledger never saw). One documented POST is
+ * smaller than the client's axios stack on the hot path.
  */
 export function createTwilioProvider(deps: TwilioProviderDeps, options: TwilioProviderOptions): SmsProvider {
   const doFetch = deps.fetch ?? fetch;
@@ -46,6 +59,7 @@ export function createTwilioProvider(deps: TwilioProviderDeps, options: TwilioPr
       if (options.messagingServiceSid !== undefined)
         form.set('MessagingServiceSid', options.messagingServiceSid);
       else form.set('From', options.from);
+      if (options.statusCallbackUrl !== undefined) form.set('StatusCallback', options.statusCallbackUrl);
 
       let response: Response;
       let payload: unknown;

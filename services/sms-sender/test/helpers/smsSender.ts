@@ -40,6 +40,8 @@ export function senderEnv(aws: IsolatedAws, outboxDir: string, overrides: Record
     SHUTDOWN_GRACE_MS: '10000',
     BACKOFF_BASE_SECONDS: '1',
     BACKOFF_MAX_SECONDS: '1',
+    // Off unless a test is about receipts: the send-path tests count the statuses they see.
+    SMS_LOCAL_RECEIPT_DELAY_MS: '-1',
     ...overrides,
   };
 }

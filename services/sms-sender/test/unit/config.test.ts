@@ -7,6 +7,7 @@ const base = {
   SMS_REQUESTS_DLQ_URL: 'http://127.0.0.1:4566/000000000000/dev-sms-requests-dlq',
   SMS_MESSAGES_TABLE: 'dev-sms-messages',
   INVITE_EVENTS_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/dev-invite-events',
+  SMS_DIRECTORY_TABLE: 'dev-sms-directory',
 };
 
 function problems(env: Record<string, string>): string {

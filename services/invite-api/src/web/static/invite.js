@@ -122,7 +122,6 @@
           title: 'This number was invited recently',
           text: `Someone invited this number in the last day. It can be invited again after ${timeFormat.format(retryTime(result))}.`,
         };
-      case 'PHONE_SUPPRESSED':
       case 'PHONE_OPTED_OUT':
         return {
           title: 'This number has opted out of texts',

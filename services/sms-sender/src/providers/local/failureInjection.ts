@@ -12,7 +12,9 @@ export type InjectedBehaviour =
   /** Always throttled: exercises retry exhaustion. */
   | { kind: 'always-transient'; code: 'PROVIDER_THROTTLED' }
   /** Accepts after `slowMs` (configurable): a provider call long enough to kill a process inside it. */
-  | { kind: 'slow' };
+  | { kind: 'slow' }
+  /** Accepts, then its simulated delivery receipt says undelivered (the handset was unreachable). */
+  | { kind: 'undelivered'; code: 'CARRIER_UNREACHABLE' };
 
 export const MAGIC_SUFFIXES: Readonly<Record<string, InjectedBehaviour>> = {
   '9990': { kind: 'permanent', code: 'INVALID_PHONE_NUMBER' },
@@ -20,6 +22,7 @@ export const MAGIC_SUFFIXES: Readonly<Record<string, InjectedBehaviour>> = {
   '9992': { kind: 'transient-then-accept', failures: 2, code: 'PROVIDER_UNAVAILABLE' },
   '9993': { kind: 'always-transient', code: 'PROVIDER_THROTTLED' },
   '9994': { kind: 'slow' },
+  '9995': { kind: 'undelivered', code: 'CARRIER_UNREACHABLE' },
 };
 
 export function injectedBehaviourFor(phoneNumber: string): InjectedBehaviour | undefined {

@@ -3,6 +3,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SmsPermanentFailure, SmsTransientFailure } from '../../errors.ts';
+import type { DeliveryReceipt } from '../../receipts/deliveryReceipt.ts';
 import type { SmsProvider, SmsSendRequest, SmsSendResult } from '../types.ts';
 import { injectedBehaviourFor, type InjectedBehaviour } from './failureInjection.ts';
 
@@ -13,6 +14,8 @@ export interface OutboxMessage {
   body: string;
   idempotencyKey: string;
   acceptedAt: string;
+  /** The simulated delivery receipt, once it fired (in memory only, for the page). */
+  receipt?: 'delivered' | 'undelivered';
 }
 
 /** A send the local provider refused (injected failure); kept in memory for the page only. */
@@ -42,6 +45,11 @@ export interface LocalOutboxOptions {
   slowMs?: number;
   /** How many messages and rejections the in-memory view keeps (the file keeps everything). Default 500. */
   viewLimit?: number;
+  /**
+   * Delay of the simulated delivery receipt after a send is accepted, like a carrier's DLR. Default
+   * 1000 ms; negative turns receipts off. `…9995` numbers get `undelivered`, every other `delivered`.
+   */
+  receiptDelayMs?: number;
 }
 
 export interface LocalOutbox extends SmsProvider {
@@ -52,6 +60,16 @@ export interface LocalOutbox extends SmsProvider {
   /** Newest first. */
   messages(): readonly OutboxMessage[];
   rejections(): readonly OutboxRejection[];
+  /** Where simulated delivery receipts go (main.ts: the receipt recorder, like a provider webhook). */
+  onReceipt(listener: (receipt: DeliveryReceipt) => void): void;
+  /**
+   * A reply "from a handset" (the outbox page's reply form), e.g. STOP: resolves with what the
+   * listener made of it, like a provider's inbound webhook. Without a listener: `not-handled`.
+   */
+  reply(from: string, body: string): Promise<string>;
+  onInbound(listener: (from: string, body: string) => Promise<string>): void;
+  /** Cancels receipts not yet fired (shutdown). */
+  close(): void;
 }
 
 export const OUTBOX_FILE_NAME = 'outbox.jsonl';
@@ -71,6 +89,10 @@ export function createLocalOutbox(deps: LocalOutboxDeps, options: LocalOutboxOpt
   const magicNumbers = options.magicNumbers ?? true;
   const slowMs = options.slowMs ?? 3000;
   const viewLimit = options.viewLimit ?? 500;
+  const receiptDelayMs = options.receiptDelayMs ?? 1000;
+  const pendingReceipts = new Set<NodeJS.Timeout>();
+  let receiptListener: ((receipt: DeliveryReceipt) => void) | undefined;
+  let inboundListener: ((from: string, body: string) => Promise<string>) | undefined;
   const file = join(options.dir, OUTBOX_FILE_NAME);
 
   const accepted: OutboxMessage[] = [];
@@ -87,7 +109,7 @@ export function createLocalOutbox(deps: LocalOutboxDeps, options: LocalOutboxOpt
 
   function refuse(
     request: SmsSendRequest,
-    behaviour: Exclude<InjectedBehaviour, { kind: 'slow' }> | 'random',
+    behaviour: Exclude<InjectedBehaviour, { kind: 'slow' | 'undelivered' }> | 'random',
   ): never {
     let error: SmsPermanentFailure | SmsTransientFailure;
     if (behaviour === 'random') {
@@ -198,10 +220,45 @@ export function createLocalOutbox(deps: LocalOutboxDeps, options: LocalOutboxOpt
       };
       await append(message);
       keep(accepted, message);
+      scheduleReceipt(message, behaviour?.kind === 'undelivered' ? behaviour.code : undefined);
       return { providerMessageId: message.id };
     },
 
     messages: () => accepted,
     rejections: () => refused,
+    onReceipt(listener) {
+      receiptListener = listener;
+    },
+    onInbound(listener) {
+      inboundListener = listener;
+    },
+    reply: async (from, body) =>
+      inboundListener === undefined ? 'not-handled' : inboundListener(from, body),
+    close() {
+      for (const timer of pendingReceipts) clearTimeout(timer);
+      pendingReceipts.clear();
+    },
   };
+
+  /** Like a carrier's delivery report: some time after the provider accepted, never before. */
+  function scheduleReceipt(message: OutboxMessage, undeliveredCode: 'CARRIER_UNREACHABLE' | undefined): void {
+    if (receiptDelayMs < 0) return;
+    const timer = setTimeout(() => {
+      pendingReceipts.delete(timer);
+      message.receipt = undeliveredCode === undefined ? 'delivered' : 'undelivered';
+      receiptListener?.({
+        provider: 'local',
+        providerMessageId: message.id,
+        outcome: message.receipt,
+        occurredAt: iso(),
+        // In-process, so authentic: the receipt never depends on the directory write racing the timer.
+        invitationIdHint: message.idempotencyKey,
+        ...(undeliveredCode === undefined
+          ? {}
+          : { error: { code: undeliveredCode, message: 'Local outbox: simulated unreachable handset' } }),
+      });
+    }, receiptDelayMs);
+    timer.unref();
+    pendingReceipts.add(timer);
+  }
 }

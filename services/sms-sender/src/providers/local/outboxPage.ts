@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerClientErrors } from '@platform/service-runtime';
 import type { Logger } from '@platform/telemetry';
@@ -20,9 +20,14 @@ export interface OutboxServer {
   close(): Promise<void>;
 }
 
+// A reply is a phone number and a short SMS text; anything bigger is not a reply.
+const MAX_REPLY_BYTES = 2048;
+
 /**
- * The local outbox page: `GET /` (HTML, refreshes itself from the JSON every second) and
- * `GET /messages.json` (`{ messages, rejections }`, newest first). Nothing else.
+ * The local outbox page: `GET /` (HTML, refreshes itself from the JSON every second),
+ * `GET /messages.json` (`{ messages, rejections }`, newest first) and `POST /reply`
+ * (`{ from, body }` as JSON: a handset answering, e.g. STOP; JSON only, so a cross-site form
+ * cannot post it without a CORS preflight this server never grants). Nothing else.
  */
 export function createOutboxServer(
   deps: { outbox: LocalOutbox; logger?: Logger },
@@ -30,6 +35,10 @@ export function createOutboxServer(
 ): OutboxServer {
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path === '/reply' && request.method === 'POST') {
+      handleReply(request, response, deps.outbox);
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('Method Not Allowed');
       return;
@@ -78,6 +87,44 @@ export function createOutboxServer(
   };
 }
 
+function handleReply(request: IncomingMessage, response: ServerResponse, outbox: LocalOutbox): void {
+  const answer = (status: number, body: unknown): void => {
+    response
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify(body));
+  };
+  if (!(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+    request.resume();
+    return answer(415, { error: 'expected application/json' });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_REPLY_BYTES) chunks.push(chunk);
+  });
+  request.on('end', () => {
+    if (size > MAX_REPLY_BYTES) return answer(413, { error: `at most ${MAX_REPLY_BYTES} bytes` });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return answer(400, { error: 'body is not JSON' });
+    }
+    const { from, body } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<
+      string,
+      unknown
+    >;
+    if (typeof from !== 'string' || !/^\+[1-9]\d{1,14}$/.test(from) || typeof body !== 'string') {
+      return answer(400, { error: 'expected { "from": "+E.164 number", "body": "text" }' });
+    }
+    outbox.reply(from, body).then(
+      (result) => answer(200, { result }),
+      () => answer(503, { error: 'could not record the reply; try again' }),
+    );
+  });
+}
+
 const escapeHtml = (text: string): string =>
   text.replace(
     /[&<>"']/g,
@@ -89,7 +136,8 @@ function messageRows(messages: readonly OutboxMessage[]): string {
     .map(
       (m) =>
         `<tr data-id="${escapeHtml(m.id)}"><td class="time">${escapeHtml(m.acceptedAt)}</td><td>${escapeHtml(m.to)}</td>` +
-        `<td class="body">${escapeHtml(m.body)}</td><td class="key">${escapeHtml(m.idempotencyKey)}</td></tr>`,
+        `<td class="body">${escapeHtml(m.body)}</td><td class="key">${escapeHtml(m.idempotencyKey)}</td>` +
+        `<td class="receipt">${escapeHtml(m.receipt ?? 'pending')}</td></tr>`,
     )
     .join('');
 }
@@ -112,7 +160,7 @@ async function refresh() {
     const data = await (await fetch('messages.json', { cache: 'no-store' })).json();
     const messages = document.querySelector('#messages tbody');
     messages.replaceChildren(...data.messages.map((m) => { const tr = document.createElement('tr'); tr.dataset.id = m.id;
-      cell(tr, m.acceptedAt, 'time'); cell(tr, m.to); cell(tr, m.body, 'body'); cell(tr, m.idempotencyKey, 'key'); return tr; }));
+      cell(tr, m.acceptedAt, 'time'); cell(tr, m.to); cell(tr, m.body, 'body'); cell(tr, m.idempotencyKey, 'key'); cell(tr, m.receipt || 'pending', 'receipt'); return tr; }));
     const rejections = document.querySelector('#rejections tbody');
     rejections.replaceChildren(...data.rejections.map((r) => { const tr = document.createElement('tr');
       cell(tr, r.at, 'time'); cell(tr, r.to); cell(tr, r.code); cell(tr, r.kind); cell(tr, r.idempotencyKey, 'key'); return tr; }));
@@ -121,6 +169,16 @@ async function refresh() {
   } catch { /* the sender is restarting: keep the last view */ }
 }
 setInterval(refresh, 1000);
+document.querySelector('#reply').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const out = document.querySelector('#reply-result');
+  try {
+    const res = await fetch('reply', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: document.querySelector('#reply-from').value.trim(), body: document.querySelector('#reply-body').value }) });
+    const data = await res.json();
+    out.textContent = res.ok ? String(data.result) : String(data.error);
+  } catch { out.textContent = 'the sender is not reachable'; }
+});
 `;
 
 export function renderOutboxPage(
@@ -148,9 +206,15 @@ caption { text-align: left; font-weight: 600; padding: .4rem 0; }
 Nothing here reached a phone. JSON: <a href="messages.json">messages.json</a>.</p>
 <table id="messages">
 <caption>Accepted</caption>
-<thead><tr><th>Accepted at</th><th>To</th><th>Text</th><th>Idempotency key</th></tr></thead>
+<thead><tr><th>Accepted at</th><th>To</th><th>Text</th><th>Idempotency key</th><th>Delivery receipt</th></tr></thead>
 <tbody>${messageRows(messages)}</tbody>
 </table>
+<form id="reply">
+<p>Reply as a handset (STOP opts the number out, START back in):
+<label>From <input id="reply-from" type="tel" placeholder="+14155552671" required></label>
+<label>Text <input id="reply-body" value="STOP" required></label>
+<button type="submit">Send reply</button> <output id="reply-result" aria-live="polite"></output></p>
+</form>
 <table id="rejections">
 <caption>Refused (injected failures)</caption>
 <thead><tr><th>At</th><th>To</th><th>Code</th><th>Kind</th><th>Idempotency key</th></tr></thead>
