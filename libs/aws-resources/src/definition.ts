@@ -5,8 +5,9 @@
  * queue, a table or the bucket.
  */
 
-export type QueueKey = 'imageJobs' | 'smsRequests' | 'inviteEvents';
+export type QueueKey = 'imageJobs' | 'smsRequests' | 'inviteEvents' | 'imageJobEvents';
 export type TableKey = 'imageJobs' | 'invitations' | 'smsMessages';
+export type TopicKey = 'imageJobEvents';
 
 export interface QueueSettings {
   /** Seconds a received message stays invisible before SQS offers it again. */
@@ -62,10 +63,28 @@ export interface BucketDefinition {
   versioning: boolean;
 }
 
+/** An SQS queue subscribed to a topic. */
+export interface TopicSubscriptionDefinition {
+  queue: QueueKey;
+  /**
+   * Raw message delivery: the queue receives the published body as it is and the SNS message
+   * attributes as SQS message attributes (contract, version, trace context), so a subscriber
+   * decodes it like any other contract message instead of unwrapping the SNS JSON envelope.
+   */
+  rawMessageDelivery: boolean;
+}
+
+export interface TopicDefinition {
+  key: TopicKey;
+  name: string;
+  subscriptions: TopicSubscriptionDefinition[];
+}
+
 export interface ResourceDefinition {
   envName: string;
   queues: Record<QueueKey, QueueDefinition>;
   tables: Record<TableKey, TableDefinition>;
+  topics: Record<TopicKey, TopicDefinition>;
   bucket: BucketDefinition;
 }
 
@@ -113,6 +132,15 @@ const QUEUE_DEFAULTS: Record<QueueKey, { suffix: string } & QueueSettings> = {
     messageRetentionSeconds: FOUR_DAYS_SECONDS,
     receiveWaitTimeSeconds: LONG_POLL_SECONDS,
   },
+  // The image-job-events topic's default subscriber (job completion/failure events for producers
+  // such as invite-api's share cards); events are small and idempotent to apply (dedupe on jobId).
+  imageJobEvents: {
+    suffix: 'image-job-events',
+    visibilityTimeoutSeconds: 30,
+    maxReceiveCount: 10,
+    messageRetentionSeconds: FOUR_DAYS_SECONDS,
+    receiveWaitTimeSeconds: LONG_POLL_SECONDS,
+  },
 };
 
 // Same rule as S3 bucket names' first label minus dots: lower case, digits, hyphens; 1-40 characters
@@ -152,7 +180,16 @@ export function defineResources({ envName, overrides = {} }: DefineResourcesOpti
       key: 'imageJobs',
       name: `${envName}-image-jobs`,
       partitionKey: { name: 'jobId', type: 'S' },
-      globalSecondaryIndexes: [],
+      // Sparse: only jobs that need a person (FAILED, DEAD_LETTERED, CANCELLED) carry the key, which
+      // is `<status>#<UTC day>`, so `jobs list --status` never scans and the common states
+      // (QUEUED, PROCESSING, COMPLETED) write nothing to the index (no hot partition).
+      globalSecondaryIndexes: [
+        {
+          name: 'byAttentionStatus',
+          partitionKey: { name: 'attentionKey', type: 'S' },
+          sortKey: { name: 'attentionSort', type: 'S' },
+        },
+      ],
       ttlAttribute: 'expiresAt',
       pointInTimeRecovery,
     },
@@ -185,10 +222,19 @@ export function defineResources({ envName, overrides = {} }: DefineResourcesOpti
       `bucket name must be 3-63 characters of a-z, 0-9, '.' and '-' (S3 naming rules); received ${JSON.stringify(bucketName)}`,
     );
   }
+  const topics: Record<TopicKey, TopicDefinition> = {
+    imageJobEvents: {
+      key: 'imageJobEvents',
+      name: `${envName}-image-job-events`,
+      subscriptions: [{ queue: 'imageJobEvents', rawMessageDelivery: true }],
+    },
+  };
+
   return {
     envName,
     queues,
     tables,
+    topics,
     bucket: { name: bucketName, blockPublicAccess: true, versioning: false },
   };
 }

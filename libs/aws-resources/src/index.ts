@@ -15,6 +15,9 @@ export {
   type ResourceOverrides,
   type TableDefinition,
   type TableKey,
+  type TopicDefinition,
+  type TopicKey,
+  type TopicSubscriptionDefinition,
 } from './definition.ts';
 export { createAwsClients, type AwsClients } from './clients.ts';
 export {
@@ -25,6 +28,7 @@ export {
 } from './provision.ts';
 export type { ProvisionedQueue } from './provisionQueues.ts';
 export type { ProvisionedTable } from './provisionTables.ts';
+export { SNS_DELIVERY_POLICY_SID, type ProvisionedTopic } from './provisionTopics.ts';
 export { formatReport, type ProvisionAction, type ResourceReport } from './report.ts';
 export { resourceEnv } from './resourceEnv.ts';
 export { freePort, isPortFree } from './ports.ts';

@@ -1,10 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueKey, ResourceDefinition, TableKey } from './definition.ts';
+import type { QueueKey, ResourceDefinition, TableKey, TopicKey } from './definition.ts';
 import { provisionBucket } from './provisionBucket.ts';
 import { provisionQueue, type ProvisionedQueue } from './provisionQueues.ts';
 import { provisionTable, type ProvisionedTable } from './provisionTables.ts';
+import { provisionTopics, type ProvisionedTopic } from './provisionTopics.ts';
 import { formatReport, type ResourceReport } from './report.ts';
 
 export interface ProvisionClients {
@@ -14,6 +16,7 @@ export interface ProvisionClients {
   sqs: SQSClient;
   dynamodb: DynamoDBClient;
   s3: S3Client;
+  sns: SNSClient;
 }
 
 export interface ProvisionOptions {
@@ -26,6 +29,7 @@ export interface ProvisionedResources {
   region: string;
   queues: Record<QueueKey, ProvisionedQueue>;
   tables: Record<TableKey, ProvisionedTable>;
+  topics: Record<TopicKey, ProvisionedTopic>;
   bucket: { name: string };
   report: ResourceReport[];
   /** False when every resource was kept: a second run against the same endpoint changes nothing. */
@@ -51,22 +55,27 @@ export async function provision(
     Promise.all(tableKeys.map((key) => provisionTable(clients.dynamodb, resources.tables[key]))),
     provisionBucket(clients.s3, clients.region, resources.bucket),
   ]);
+  const queues = Object.fromEntries(queueKeys.map((k, i) => [k, queueResults[i]!.queue])) as Record<
+    QueueKey,
+    ProvisionedQueue
+  >;
+  // Subscriptions name their queues by ARN, so topics come after the queues.
+  const topicResult = await provisionTopics(clients, resources.topics, queues);
   const report = [
     ...queueResults.flatMap((r) => r.reports),
     ...tableResults.map((r) => r.report),
+    ...topicResult.reports,
     bucketResult.report,
   ];
   const provisioned: ProvisionedResources = {
     definition: resources,
     region: clients.region,
-    queues: Object.fromEntries(queueKeys.map((k, i) => [k, queueResults[i]!.queue])) as Record<
-      QueueKey,
-      ProvisionedQueue
-    >,
+    queues,
     tables: Object.fromEntries(tableKeys.map((k, i) => [k, tableResults[i]!.table])) as Record<
       TableKey,
       ProvisionedTable
     >,
+    topics: topicResult.topics,
     bucket: bucketResult.bucket,
     report,
     changed: report.some((r) => r.action !== 'kept'),

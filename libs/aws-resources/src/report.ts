@@ -2,7 +2,7 @@ export type ProvisionAction = 'created' | 'updated' | 'kept';
 
 /** What provisioning did to one resource, in words a person reads in a terminal or a CI log. */
 export interface ResourceReport {
-  kind: 'queue' | 'table' | 'bucket';
+  kind: 'queue' | 'table' | 'bucket' | 'topic' | 'subscription';
   name: string;
   action: ProvisionAction;
   /** Settings changed on an existing resource, e.g. `VisibilityTimeout 60 -> 2`. */

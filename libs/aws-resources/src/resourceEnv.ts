@@ -5,7 +5,7 @@ import type { ProvisionedResources } from './provision.ts';
  * table). Endpoints and credentials are not here: they come from the AWS SDK's own variables.
  */
 export function resourceEnv(provisioned: ProvisionedResources): Record<string, string> {
-  const { queues, tables, bucket } = provisioned;
+  const { queues, tables, topics, bucket } = provisioned;
   return {
     ENV_NAME: provisioned.definition.envName,
     AWS_REGION: provisioned.region,
@@ -19,5 +19,8 @@ export function resourceEnv(provisioned: ProvisionedResources): Record<string, s
     SMS_MESSAGES_TABLE: tables.smsMessages.name,
     INVITE_EVENTS_QUEUE_URL: queues.inviteEvents.url,
     INVITE_EVENTS_DLQ_URL: queues.inviteEvents.dlqUrl,
+    IMAGE_JOB_EVENTS_TOPIC_ARN: topics.imageJobEvents.arn,
+    IMAGE_JOB_EVENTS_QUEUE_URL: queues.imageJobEvents.url,
+    IMAGE_JOB_EVENTS_DLQ_URL: queues.imageJobEvents.dlqUrl,
   };
 }

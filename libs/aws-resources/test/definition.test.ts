@@ -9,7 +9,17 @@ test('names every resource under the environment prefix with the documented defa
       ['prod-image-jobs', 'prod-image-jobs-dlq', 60, 5],
       ['prod-sms-requests', 'prod-sms-requests-dlq', 30, 5],
       ['prod-invite-events', 'prod-invite-events-dlq', 30, 10],
+      ['prod-image-job-events', 'prod-image-job-events-dlq', 30, 10],
     ],
+  );
+  t.deepEqual(r.topics.imageJobEvents, {
+    key: 'imageJobEvents',
+    name: 'prod-image-job-events',
+    subscriptions: [{ queue: 'imageJobEvents', rawMessageDelivery: true }],
+  });
+  t.deepEqual(
+    r.tables.imageJobs.globalSecondaryIndexes.map((g) => g.name),
+    ['byAttentionStatus'],
   );
   t.deepEqual(
     Object.values(r.tables).map((tb) => tb.name),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { GetSubscriptionAttributesCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sharedAws } from '@platform/testkit';
 import test from 'ava';
@@ -10,6 +11,7 @@ import {
   formatReport,
   provision,
   resourceEnv,
+  SNS_DELIVERY_POLICY_SID,
   type AwsClients,
 } from '../src/index.ts';
 
@@ -32,7 +34,7 @@ test('a second run keeps everything and reports no changes', async (t) => {
   const first = await provision(clients, resources, quiet);
   t.true(first.changed);
   t.true(first.report.every((r) => r.action === 'created'));
-  t.is(first.report.length, 10); // 3 queues + 3 DLQs + 3 tables + 1 bucket
+  t.is(first.report.length, 14); // 4 queues + 4 DLQs + 3 tables + 1 topic + 1 subscription + 1 bucket
 
   const printed: string[] = [];
   const second = await provision(clients, resources, { log: (text) => printed.push(text) });
@@ -42,7 +44,7 @@ test('a second run keeps everything and reports no changes', async (t) => {
     first.report.map((r) => [r.name, 'kept']),
   );
   t.deepEqual(second.queues, first.queues);
-  t.regex(printed.join('\n'), /0 created, 0 updated, 10 kept/);
+  t.regex(printed.join('\n'), /0 created, 0 updated, 14 kept/);
 });
 
 test('queue attributes, redrive, TTL and GSI are really set', async (t) => {
@@ -150,4 +152,52 @@ test('a changed visibility timeout and maxReceiveCount are updated in place', as
   t.is(attributes.VisibilityTimeout, '2');
   t.is(JSON.parse(attributes.RedrivePolicy ?? '{}').maxReceiveCount, 3);
   t.false((await provision(clients, changed, quiet)).changed);
+});
+
+test('the job events topic delivers raw bodies and attributes to its subscribed queue, with a policy that allows it', async (t) => {
+  const { clients, envName } = await setup(t);
+  const provisioned = await provision(clients, defineResources({ envName }), quiet);
+  const topic = provisioned.topics.imageJobEvents;
+  t.regex(topic.arn, new RegExp(`:${envName}-image-job-events$`));
+  t.is(topic.subscriptions.length, 1);
+  const subscription =
+    (
+      await clients.sns.send(
+        new GetSubscriptionAttributesCommand({ SubscriptionArn: topic.subscriptions[0]?.arn ?? '' }),
+      )
+    ).Attributes ?? {};
+  t.is(subscription.RawMessageDelivery, 'true');
+  t.is(subscription.Endpoint, provisioned.queues.imageJobEvents.arn);
+
+  const queueUrl = provisioned.queues.imageJobEvents.url;
+  const policy = JSON.parse(
+    (
+      await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['Policy'] }),
+      )
+    ).Attributes?.Policy ?? '{}',
+  ) as { Statement: Array<{ Sid: string; Condition: unknown; Principal: unknown }> };
+  const ours = policy.Statement.find((s) => s.Sid === SNS_DELIVERY_POLICY_SID);
+  t.deepEqual(ours?.Principal, { Service: 'sns.amazonaws.com' });
+  t.deepEqual(ours?.Condition, { ArnEquals: { 'aws:SourceArn': [topic.arn] } });
+
+  await clients.sns.send(
+    new PublishCommand({
+      TopicArn: topic.arn,
+      Message: '{"jobId":"j-1"}',
+      MessageAttributes: {
+        contract: { DataType: 'String', StringValue: 'image.job.completed' },
+        traceparent: {
+          DataType: 'String',
+          StringValue: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        },
+      },
+    }),
+  );
+  const { Messages = [] } = await clients.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 5, MessageAttributeNames: ['All'] }),
+  );
+  t.is(Messages[0]?.Body, '{"jobId":"j-1"}');
+  t.is(Messages[0]?.MessageAttributes?.contract?.StringValue, 'image.job.completed');
+  t.regex(Messages[0]?.MessageAttributes?.traceparent?.StringValue ?? '', /^00-0af7651916cd43dd/);
 });
