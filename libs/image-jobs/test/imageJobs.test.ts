@@ -243,7 +243,7 @@ test('cancel: QUEUED -> CANCELLED once; listed through the sparse index; a finis
     new ScanCommand({ TableName: target.tableName, IndexName: ATTENTION_INDEX }),
   );
   t.deepEqual(
-    (indexed.Items ?? []).map((i) => i.jobId),
+    (indexed.Items ?? []).map((i) => String(i.jobId)),
     [queued.jobId],
   );
   await t.throwsAsync(listJobs(deps, { ...target, status: 'QUEUED' as 'FAILED' }), {
