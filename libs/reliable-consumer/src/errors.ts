@@ -1,7 +1,11 @@
 import { PermanentError, TransientError } from '@platform/errors';
 
-/** Why a lease write was refused: tells a log reader whether another worker took over or time simply ran out. */
-export type LeaseLostReason = 'taken-over' | 'expired' | 'finished' | 'missing';
+/**
+ * Why a lease write was refused: tells a log reader whether another worker took over or time simply
+ * ran out. `deadline`: refused locally, before any request, because the holder's own monotonic lease
+ * deadline (minus the safety margin) has passed (e.g. the process was paused).
+ */
+export type LeaseLostReason = 'taken-over' | 'expired' | 'finished' | 'missing' | 'deadline';
 
 /**
  * The fencing check failed: this owner no longer holds the lease (expired, taken over by another

@@ -3,6 +3,7 @@ export type {
   AcquireResult,
   CallOptions,
   FailOptions,
+  FieldChanges,
   Lease,
   LeaseLedger,
   LeaseLedgerDeps,
@@ -10,7 +11,19 @@ export type {
   LeaseRecord,
   LeaseStatus,
   LedgerError,
+  ResolvedLeaseLedgerOptions,
 } from './ledger/types.ts';
+export { LEASE_STATUSES, TERMINAL_STATUSES } from './ledger/constants.ts';
+export { withLease } from './lease/withLease.ts';
+export type {
+  ExhaustedReason,
+  HeldLease,
+  LeaseContext,
+  LeaseEvent,
+  LeasedWorkResult,
+  LeasePolicy,
+  LeaseRequest,
+} from './lease/types.ts';
 export { createReliableConsumer } from './consumer/createReliableConsumer.ts';
 export { installSignalHandlers } from './consumer/signals.ts';
 export type { SignalHandlerOptions } from './consumer/signals.ts';
@@ -20,6 +33,7 @@ export type {
   ConsumerLogger,
   ConsumerMetrics,
   HandlerContext,
+  HandlerContextBase,
   HandlerOutcome,
   MessageHandler,
   OutcomeEvent,

@@ -24,6 +24,13 @@ const spec = {
     backoffMaxSeconds: 300,
     ledgerRetentionDays: 30,
   }),
+  MAX_ATTEMPTS: intInRange(
+    1,
+    1000,
+  )({
+    default: 3,
+    desc: "Failed attempts (the ledger's count, not SQS receives) before a job is dead-lettered; at most the queue's maxReceiveCount",
+  }),
   RENDER_THREADS: intInRange(
     1,
     64,
@@ -46,6 +53,8 @@ export interface ImageWorkerConfig extends ConsumerConfig {
   dlqUrl: string;
   table: string;
   bucket: string;
+  /** Failed attempts before a job is given up (ledger failures, never SQS receives). */
+  maxAttempts: number;
   renderThreads: number;
   limits: RenderLimits;
   faultInjection: boolean;
@@ -58,6 +67,9 @@ export function readImageWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ima
     if (c[name].trim() === '') problems.push(`${name}: required, but it is empty`);
   }
   const consumer = readConsumerConfig(c, problems);
+  if (consumer.maxReceiveCount !== undefined && c.MAX_ATTEMPTS > consumer.maxReceiveCount) {
+    problems.push(maxAttemptsProblem(c.MAX_ATTEMPTS, consumer.maxReceiveCount));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     queueUrl: c.IMAGE_JOBS_QUEUE_URL,
@@ -65,6 +77,7 @@ export function readImageWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ima
     table: c.IMAGE_JOBS_TABLE,
     bucket: c.ASSETS_BUCKET,
     ...consumer,
+    maxAttempts: c.MAX_ATTEMPTS,
     renderThreads: c.RENDER_THREADS,
     limits: {
       maxWidth: c.MAX_IMAGE_WIDTH,
@@ -74,4 +87,9 @@ export function readImageWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ima
     },
     faultInjection: c.IMAGE_WORKER_FAULT_INJECTION,
   };
+}
+
+/** MAX_ATTEMPTS above the backstop: SQS would move a failing job to the DLQ before its last attempt. */
+export function maxAttemptsProblem(maxAttempts: number, maxReceiveCount: number): string {
+  return `MAX_ATTEMPTS: must not exceed the queue's maxReceiveCount (${maxReceiveCount}); SQS would dead-letter a job before its last attempt (received ${maxAttempts})`;
 }

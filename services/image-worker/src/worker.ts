@@ -13,20 +13,23 @@ import {
   type ReliableConsumer,
 } from '@platform/reliable-consumer';
 import type { Metrics } from '@platform/telemetry';
-import type { ImageWorkerConfig } from './config.ts';
+import { ConfigError } from '@platform/errors';
+import { maxAttemptsProblem, type ImageWorkerConfig } from './config.ts';
 import { createImageJobHandler, IMAGE_JOB_CONTRACT } from './jobs/handler.ts';
 import { createRenderPool, type RenderPool } from './render/RenderPool.ts';
 
 export interface ImageWorkerDeps {
-  sqs: SQSClient;
-  s3: S3Client;
-  documentClient: DynamoDBDocumentClient;
+  sqs: Pick<SQSClient, 'send'>;
+  s3: Pick<S3Client, 'send'>;
+  documentClient: Pick<DynamoDBDocumentClient, 'send'>;
   logger: ConsumerLogger;
   metrics: Metrics;
   /** Epoch ms; shared by the ledger (lease expiry) and the consumer. Injected by lease-loss tests. */
   clock?: () => number;
   /** [0, 1) for backoff jitter. */
   random?: () => number;
+  /** Also told every settled message (tests pass an OutcomeSpy's `record`). */
+  onOutcome?: (event: OutcomeEvent) => void;
 }
 
 export type ResolvedWorkerConfig = ImageWorkerConfig & { maxReceiveCount: number };
@@ -51,6 +54,9 @@ export interface ImageWorker {
  * created here (main.ts does that), so tests run the same wiring in-process with their own clock.
  */
 export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerConfig): ImageWorker {
+  if (config.maxAttempts > config.maxReceiveCount) {
+    throw new ConfigError([maxAttemptsProblem(config.maxAttempts, config.maxReceiveCount)]);
+  }
   const clock = deps.clock ?? Date.now;
   const owner = `${config.workerId ?? hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const ledger = createLeaseLedger(
@@ -70,6 +76,7 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
       bucket: config.bucket,
       owner,
       limits: config.limits,
+      maxAttempts: config.maxAttempts,
       maxReceiveCount: config.maxReceiveCount,
       faultInjection: config.faultInjection,
     },
@@ -78,6 +85,7 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
   // Messages the handler saw; the rest were settled by the consumer itself (contract violations).
   const reachedHandler = new Set<string>();
   const onOutcome = (event: OutcomeEvent): void => {
+    deps.onOutcome?.(event);
     const handled = reachedHandler.delete(event.messageId);
     if (!handled && event.kind === 'dead-letter') {
       deps.metrics.count('JobsDeadLettered', 1, { Template: 'unknown' });

@@ -160,7 +160,7 @@ async function run(config: SmsSenderConfig, telemetry: TelemetryConfig, logger: 
   const sender = createSmsSender(
     {
       provider,
-      ledger: createSendLedger({ ledger: leaseLedger, ddb: aws.documentClient }),
+      ledger: createSendLedger({ ledger: leaseLedger }),
       publisher: createStatusPublisher({ sqs: aws.sqs }, { queueUrl: config.inviteEventsQueueUrl }),
       // One bucket for the whole process: every concurrency slot draws from it.
       rateLimiter: createTokenBucket({}, config.rate),

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { SmsStatus } from '@platform/contracts';
 import { classifyError } from '@platform/errors';
 import {
-  LeaseLostError,
+  withLease,
   type ConsumerLogger,
   type HandlerContext,
   type HandlerOutcome,
+  type HeldLease,
+  type LeasedWorkResult,
+  type LeaseEvent,
   type LeaseRecord,
 } from '@platform/reliable-consumer';
 import { maskPhone, type Metrics } from '@platform/telemetry';
@@ -15,13 +17,7 @@ import { SmsTransientFailure, isSmsSendError, type SmsSendError } from './errors
 import type { SmsProvider } from './providers/types.ts';
 import { redactPhoneNumbers } from './providers/redact.ts';
 import type { TokenBucket } from './rateLimiter.ts';
-import {
-  readSendState,
-  type AttemptRecord,
-  type FinalFailure,
-  type HeldSend,
-  type SendLedger,
-} from './sendLedger.ts';
+import { readSendState, type AttemptRecord, type FinalFailure, type SendLedger } from './sendLedger.ts';
 import type { StatusPublisher } from './statusPublisher.ts';
 import { renderSmsBody } from './template.ts';
 
@@ -49,11 +45,12 @@ export interface SmsSenderDeps {
 export interface SmsSenderOptions {
   /** Identifies this process in lease owners (`<workerId>/<attemptId>`). */
   workerId: string;
-  /** Provider attempts per invitation before giving up with ATTEMPTS_EXHAUSTED. */
+  /** Failed provider attempts (ledger failures, not receives) before giving up with ATTEMPTS_EXHAUSTED. */
   maxAttempts: number;
   /**
-   * The queue's RedrivePolicy maxReceiveCount: the delivery with this receive count is the last
-   * before SQS moves the message to the DLQ, so it must end with a status event, not a retry.
+   * The queue's RedrivePolicy maxReceiveCount (a higher backstop): the delivery with this receive
+   * count is the last before SQS moves the message to the DLQ, so it ends with a status event
+   * (RECEIVES_EXHAUSTED), not a retry.
    */
   maxReceiveCount: number;
   /** Per provider call; must stay well below the lease duration. */
@@ -66,34 +63,6 @@ export interface SmsSender {
 }
 
 const TRACER_NAME = '@platform/sms-sender';
-
-// Pauses between tries of the "sent" ledger write (after the SDK's own retries): a DynamoDB blip
-// of a few seconds must not turn an SMS we KNOW was accepted into an unknown outcome.
-const RECORD_SENT_RETRY_DELAYS_MS = [250, 1000, 3000];
-
-/**
- * Records an accepted send, retrying while we still hold the lease. Only a lost lease, an abort
- * (shutdown, failed heartbeat) or a persistent DynamoDB failure gives up.
- */
-async function recordSentPersistently(
-  held: HeldSend,
-  attemptLog: AttemptRecord[],
-  sent: { providerMessageId: string; sentAt: string; provider: SmsProvider['name'] },
-  signal: AbortSignal,
-  log: ConsumerLogger,
-): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await held.recordSent(attemptLog, sent, signal);
-      return;
-    } catch (error) {
-      const delay = RECORD_SENT_RETRY_DELAYS_MS[attempt];
-      if (delay === undefined || error instanceof LeaseLostError || signal.aborted) throw error;
-      log.warn({ err: error, retryInMs: delay }, 'recording the accepted SMS failed; retrying');
-      await sleep(delay, undefined, { signal });
-    }
-  }
-}
 
 /**
  * One `sms.requested` delivery, end to end: render -> pace (token bucket) -> acquire the send
@@ -198,23 +167,31 @@ export function createSmsSender(deps: SmsSenderDeps, options: SmsSenderOptions):
     return { kind: 'ack' };
   }
 
-  async function finishFailed(
+  /** A permanent verdict: FAILED (with the attempt log and the verdict, one write), then the status. */
+  function finishFailed(
     ctx: HandlerContext<'sms.requested'>,
-    held: HeldSend,
+    held: HeldLease,
     attemptLog: AttemptRecord[],
     failure: FinalFailure,
     log: ConsumerLogger,
-  ): Promise<HandlerOutcome> {
-    await held.recordFailed(attemptLog, failure, ctx.signal);
-    metrics.count('SmsFailed', 1, dims);
-    log.warn({ code: failure.code, reason: failure.message }, 'sms failed permanently; not retrying');
-    await publishFailed(ctx, {
-      provider: provider.name,
+  ): LeasedWorkResult {
+    return {
+      kind: 'failed',
       error: failure,
-      occurredAt: iso(),
-      attempt: held.attempt,
-    });
-    return { kind: 'ack' };
+      retryable: false,
+      ...ledger.outcome(attemptLog, failure),
+      after: async () => {
+        metrics.count('SmsFailed', 1, dims);
+        log.warn({ code: failure.code, reason: failure.message }, 'sms failed permanently; not retrying');
+        await publishFailed(ctx, {
+          provider: provider.name,
+          error: failure,
+          occurredAt: iso(),
+          attempt: held.attempt,
+        });
+        return { kind: 'ack' };
+      },
+    };
   }
 
   /** The provider call inside its own CLIENT span, child of the consumer's process span. */
@@ -267,31 +244,32 @@ export function createSmsSender(deps: SmsSenderDeps, options: SmsSenderOptions):
   /** Steps 5-7 for an acquired lease: in-flight mark, provider call, outcome, status. */
   async function sendHeld(
     ctx: HandlerContext<'sms.requested'>,
-    held: HeldSend,
+    held: HeldLease,
     prepared: { body: string | undefined; renderFailure: FinalFailure | undefined; attemptId: string },
     log: ConsumerLogger,
-  ): Promise<HandlerOutcome> {
+  ): Promise<LeasedWorkResult> {
     const { body, renderFailure, attemptId } = prepared;
     const request = ctx.payload;
     const { invitationId } = request;
     const attempt = held.attempt;
-    const attemptLog = [...held.state.attemptLog];
+    const state = readSendState(held.record);
+    const attemptLog = [...state.attemptLog];
 
     let priorUnknown = attemptLog.at(-1)?.outcome === 'unknown';
-    if (held.state.inFlight !== undefined) {
+    if (state.inFlight !== undefined) {
       // The previous holder wrote its in-flight mark and never recorded an outcome: it died (or
       // lost its lease) inside the provider call. Nobody can tell whether the SMS went out.
-      attemptLog.push({ ...held.state.inFlight, outcome: 'unknown' });
+      attemptLog.push({ ...state.inFlight, outcome: 'unknown' });
       priorUnknown = true;
       log.warn(
-        { previousAttempt: held.state.inFlight.attempt },
+        { previousAttempt: state.inFlight.attempt },
         'previous attempt ended inside the provider call; outcome unknown',
       );
     }
 
-    if (held.state.finalFailure !== undefined) {
-      // A permanent verdict was stored but the lease was never closed (crash between the writes).
-      return finishFailed(ctx, held, attemptLog, held.state.finalFailure, log);
+    if (state.finalFailure !== undefined) {
+      // A permanent verdict was stored but the lease was never closed (an item of an older version).
+      return finishFailed(ctx, held, attemptLog, state.finalFailure, log);
     }
     if (renderFailure !== undefined || body === undefined) {
       return finishFailed(
@@ -324,8 +302,11 @@ export function createSmsSender(deps: SmsSenderDeps, options: SmsSenderOptions):
 
     // Record SENDING before the call. If we die inside the call, the next holder finds this mark.
     const marker = { attempt, attemptId, provider: provider.name, startedAt: iso() };
-    await held.markInFlight(marker, attemptLog, ctx.signal);
+    await held.update(ledger.inFlight(marker, attemptLog));
 
+    // The last look before the side effect: a lease that ran out while we waited (a pause, a slow
+    // write) may be someone else's now, and the provider call cannot be taken back.
+    held.assertLive('the provider call');
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(options.providerTimeoutMs)]);
     const result = await callProvider(request.phoneNumber, body, invitationId, attempt, signal);
     const latencyMs = Math.round(result.latencyMs);
@@ -343,36 +324,33 @@ export function createSmsSender(deps: SmsSenderDeps, options: SmsSenderOptions):
         'sms attempt',
       );
       const sentAt = iso();
-      try {
-        await recordSentPersistently(
-          held,
-          attemptLog,
-          { providerMessageId: result.providerMessageId, sentAt, provider: provider.name },
-          ctx.signal,
-          log,
-        );
-      } catch (error) {
-        // THE crash window, in-process: the provider accepted, the ledger does not say so. The
-        // in-flight mark stays, so the next delivery sees an unknown outcome and applies the policy.
-        log.error(
-          { err: error, providerMessageId: result.providerMessageId },
-          'provider accepted the SMS but recording it failed; the next delivery sees an unknown outcome',
-        );
-        throw error;
-      }
-      metrics.count('SmsSent', 1, dims);
-      await publishSent(ctx, {
-        provider: provider.name,
-        providerMessageId: result.providerMessageId,
-        occurredAt: sentAt,
-        attempt,
-      });
-      return { kind: 'ack' };
+      // If this COMPLETED write fails for good, that is THE crash window in-process: the provider
+      // accepted, the ledger does not say so. The in-flight mark stays, so the next delivery sees
+      // an unknown outcome and applies the policy.
+      return {
+        kind: 'completed',
+        attributes: ledger.sent(attemptLog, {
+          providerMessageId: result.providerMessageId,
+          sentAt,
+          provider: provider.name,
+        }),
+        after: async () => {
+          metrics.count('SmsSent', 1, dims);
+          await publishSent(ctx, {
+            provider: provider.name,
+            providerMessageId: result.providerMessageId,
+            occurredAt: sentAt,
+            attempt,
+          });
+          return { kind: 'ack' };
+        },
+      };
     }
 
     const { error } = result;
     if (ctx.signal.aborted) {
-      // Shutdown or a lost lease interrupted the call; handle() hands the lease back.
+      // Shutdown or a lost lease interrupted the call; withLease hands the lease back (in-flight
+      // stays: that outcome IS unknown).
       log.warn({ outcome: 'unknown', latencyMs, code: error.code }, 'sms attempt interrupted');
       throw ctx.signal.reason;
     }
@@ -388,21 +366,8 @@ export function createSmsSender(deps: SmsSenderDeps, options: SmsSenderOptions):
     const outcome = error.outcome === 'unknown' ? 'unknown' : 'failed-transient';
     attemptLog.push({ ...marker, outcome, latencyMs, code: error.code });
     log.warn({ outcome, latencyMs, code: error.code, providerCode: error.providerCode }, 'sms attempt');
-    if (attempt >= options.maxAttempts || ctx.receiveCount >= options.maxReceiveCount) {
-      return finishFailed(
-        ctx,
-        held,
-        attemptLog,
-        {
-          code: 'ATTEMPTS_EXHAUSTED',
-          message: `Gave up after ${attempt} attempts; last: ${error.code}: ${error.message}`,
-        },
-        log,
-      );
-    }
-    await held.recordRetry(attemptLog, error, ctx.signal);
-    metrics.count('SmsRetried', 1, dims);
-    return { kind: 'retry', reason: error.code };
+    // withLease counts it against maxAttempts (and the last receive): retry, or ATTEMPTS_EXHAUSTED.
+    return { kind: 'failed', error, retryable: true, ...ledger.outcome(attemptLog) };
   }
 
   return {
@@ -429,36 +394,45 @@ export function createSmsSender(deps: SmsSenderDeps, options: SmsSenderOptions):
       }
 
       const attemptId = newId();
-      const acquired = await ledger.acquire(
-        invitationId,
-        `${options.workerId}/${attemptId}`,
-        { provider: provider.name, recipient },
-        ctx.signal,
+      const observe = (event: LeaseEvent): void => {
+        if (event.kind === 'retrying') metrics.count('SmsRetried', 1, dims);
+      };
+      return withLease(
+        { ...ctx, log },
+        ledger.ledger,
+        {
+          key: invitationId,
+          owner: `${options.workerId}/${attemptId}`,
+          subject: 'invitation',
+          policy: {
+            maxAttempts: options.maxAttempts,
+            maxReceiveCount: options.maxReceiveCount,
+            // Once reported failed, never sent again: a later duplicate request replays the verdict.
+            exhaustedRetryable: false,
+          },
+          attributes: { provider: provider.name, recipient },
+          onCompleted: (record) => replay(ctx, record, log),
+          onFailed: (record) => replay(ctx, record, log),
+          onExhausted: async (record, reason) => {
+            metrics.count('SmsFailed', 1, dims);
+            const failure = {
+              code: reason,
+              message: record.lastError?.message || reason,
+            };
+            log.warn({ code: failure.code, reason: failure.message }, 'sms failed permanently; not retrying');
+            await publishFailed(ctx, {
+              provider: provider.name,
+              error: failure,
+              occurredAt: iso(),
+              attempt: record.attempts,
+            });
+            return { kind: 'ack' };
+          },
+          observe,
+        },
+        (held) =>
+          sendHeld(ctx, held, { body, renderFailure, attemptId }, log.child({ attempt: held.attempt })),
       );
-      if (acquired.kind === 'completed' || acquired.kind === 'failed')
-        return replay(ctx, acquired.record, log);
-      if (acquired.kind === 'busy') {
-        // Another delivery of the same invitation is sending right now: come back when its lease ends.
-        const delaySeconds = Math.max(1, Math.ceil(acquired.msUntilExpiry / 1000));
-        log.info({ delaySeconds }, 'invitation is being sent by another delivery; deferring');
-        return { kind: 'defer', delaySeconds };
-      }
-
-      const held = ledger.hold(acquired.lease);
-      ctx.onHeartbeat(() => held.renew(ctx.signal));
-      try {
-        return await sendHeld(
-          ctx,
-          held,
-          { body, renderFailure, attemptId },
-          log.child({ attempt: held.attempt }),
-        );
-      } catch (error) {
-        // Shutdown or a lost lease interrupted us: hand the lease back if we still can, so the next
-        // delivery need not wait for it to expire. An in-flight mark stays: that outcome IS unknown.
-        if (ctx.signal.aborted) await held.release(AbortSignal.timeout(2000)).catch(() => undefined);
-        throw error;
-      }
     },
   };
 }

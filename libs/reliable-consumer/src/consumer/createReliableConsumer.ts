@@ -1,4 +1,9 @@
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { SpanStatusCode } from '@opentelemetry/api';
 import {
   ContractViolation,
@@ -155,18 +160,18 @@ export function createReliableConsumer<C extends ContractName>(
     }
   }
 
-  /** The per-message logger with the service's domain ids (jobId, invitationId) bound, when it gives any. */
-  function withDomainBindings(
+  /** The service's domain ids (jobId, invitationId) for this message, when it gives any. */
+  function domainBindings(
     messageLog: ConsumerLogger,
     decoded: ReturnType<typeof decodeMessage>,
-  ): ConsumerLogger {
-    if (opts.logBindings === undefined) return messageLog;
+  ): Record<string, unknown> | undefined {
+    if (opts.logBindings === undefined) return undefined;
     try {
       // Only called after the accepted-contract check, so `decoded` is one of C (see the cast below).
-      return messageLog.child(opts.logBindings(decoded as DecodedMessageOf<C>));
+      return opts.logBindings(decoded as DecodedMessageOf<C>);
     } catch (error) {
       messageLog.error({ err: error }, 'logBindings threw; logging without domain ids');
-      return messageLog;
+      return undefined;
     }
   }
 
@@ -209,6 +214,7 @@ export function createReliableConsumer<C extends ContractName>(
       violation = error;
     }
     const contract = decoded?.contract ?? violation?.contract;
+    let bindings: Record<string, unknown> | undefined;
 
     await withProcessSpan(
       message,
@@ -226,7 +232,8 @@ export function createReliableConsumer<C extends ContractName>(
             detail: `${opts.name} accepts ${[...accepted].join(', ')}, got ${decoded?.contract ?? 'nothing'}`,
           };
         } else {
-          messageLog = withDomainBindings(messageLog, decoded);
+          bindings = domainBindings(messageLog, decoded);
+          if (bindings !== undefined) messageLog = messageLog.child(bindings);
           const hooks: Array<() => Promise<void>> = [];
           const heartbeat = startHeartbeat({
             sqs,
@@ -300,6 +307,7 @@ export function createReliableConsumer<C extends ContractName>(
             durationMs,
             queueWaitMs,
             settleError,
+            bindings,
           },
           messageLog,
         );
@@ -358,7 +366,9 @@ export function createReliableConsumer<C extends ContractName>(
 
   const poller = Consumer.create({
     queueUrl: opts.queueUrl,
-    sqs,
+    // sqs-consumer only ever calls send() (checked in its source: receive, visibility, delete), so
+    // the narrower port is enough; its option is typed as the full client.
+    sqs: sqs as SQSClient,
     batchSize: nextBatchSize,
     waitTimeSeconds: opts.waitTimeSeconds,
     visibilityTimeout: opts.visibilityTimeoutSeconds,

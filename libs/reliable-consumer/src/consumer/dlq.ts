@@ -30,7 +30,7 @@ export function deadLetterCopyAttributes(
 
 /** Copies the message, body untouched, to the DLQ. The caller deletes the original only after this resolves. */
 export async function sendToDeadLetterQueue(
-  sqs: SQSClient,
+  sqs: Pick<SQSClient, 'send'>,
   dlqUrl: string,
   message: Message,
   why: DeadLetterReason,

@@ -3,7 +3,7 @@ import { HandlerAbortedError } from '../errors.ts';
 import type { ConsumerLogger } from './types.ts';
 
 export interface HeartbeatConfig {
-  sqs: SQSClient;
+  sqs: Pick<SQSClient, 'send'>;
   queueUrl: string;
   receiptHandle: string;
   /** Epoch ms when the ReceiveMessage that delivered this message was SENT: the 12 h ceiling counts from there. */

@@ -24,7 +24,7 @@ export type HandlerOutcome =
   | { kind: 'defer'; delaySeconds: number }
   | { kind: 'dead-letter'; reason: string; detail?: string };
 
-interface HandlerContextBase {
+export interface HandlerContextBase {
   message: Message;
   receiveCount: number;
   /** When the producer sent it (SentTimestamp), epoch ms. */
@@ -78,10 +78,13 @@ export interface OutcomeEvent {
   queueWaitMs: number;
   /** The SQS call that should have settled the message failed; SQS will redeliver it. */
   settleError?: unknown;
+  /** The domain ids `logBindings` gave for this message (e.g. `{ jobId }`), so tests and metrics can match on them. */
+  bindings?: Record<string, unknown>;
 }
 
 export interface ReliableConsumerDeps {
-  sqs: SQSClient;
+  /** Only `send` is used (here and by sqs-consumer), so a test can pass a wrapper or an in-memory fake. */
+  sqs: Pick<SQSClient, 'send'>;
   logger: ConsumerLogger;
   /** Optional; counts come from `metricNames` (names from the telemetry catalogue). */
   metrics?: ConsumerMetrics;

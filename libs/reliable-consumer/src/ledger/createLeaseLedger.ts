@@ -1,19 +1,100 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { classifyError } from '@platform/errors';
 import { InvalidOptionsError, LeaseLostError, type LeaseLostReason } from '../errors.ts';
-import { toLeaseRecord, RESERVED_ATTRIBUTES } from './record.ts';
+import {
+  DEFAULT_ACQUIRE_RETRIES,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  DEFAULT_MAX_SAFETY_MARGIN_MS,
+  FREELY_ACQUIRABLE_STATUSES,
+  RESERVED_ATTRIBUTES,
+} from './constants.ts';
+import { toLeaseRecord } from './record.ts';
 import type {
   CallOptions,
   FailOptions,
+  FieldChanges,
   Lease,
   LeaseLedger,
   LeaseLedgerDeps,
   LeaseLedgerOptions,
   LeaseRecord,
   LedgerError,
+  ResolvedLeaseLedgerOptions,
 } from './types.ts';
+
+/*
+ * Acquire timeline of one key (t = the acquiring worker's clock, epoch ms):
+ *
+ *   absent | PENDING ----------------------------> PROCESSING(owner, token, expires = t + lease)
+ *   FAILED (lastError.retryable) ----------------/      |  renew: expires = t + lease, version + 1
+ *   PROCESSING with leaseExpiresAt < t ---------/       v
+ *                                               COMPLETED | FAILED | PENDING (release)
+ *
+ * Each OR clause of the acquire condition is one arrow above, named below.
+ */
+const ACQUIRE_IF_ABSENT = 'attribute_not_exists(#key)';
+const ACQUIRE_IF_FREE = `#status IN (${FREELY_ACQUIRABLE_STATUSES.map((_, i) => `:free${i}`).join(', ')})`;
+const ACQUIRE_IF_RETRYABLE_FAILURE = '(#status = :failed AND lastError.retryable = :true)';
+// By OUR clock: correctness rests on this comparison, never on the TTL sweeper.
+const ACQUIRE_IF_LEASE_EXPIRED = '(#status = :processing AND leaseExpiresAt < :now)';
+
+/**
+ * The condition every holder write carries: still PROCESSING, still ours (owner AND fencing
+ * version), and the lease has not run out by our clock. Without the expiry check a worker paused
+ * past its lease (GC, a frozen pod) could still write just before a new owner acquires.
+ */
+const HOLDER_CONDITION =
+  '#status = :processing AND leaseOwner = :owner AND version = :version AND leaseExpiresAt > :now';
+
+type Update = Omit<UpdateCommandInput, 'TableName' | 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>;
+type UpdateResult =
+  { ok: true; item: Record<string, unknown> } | { ok: false; old: Record<string, unknown> | undefined };
+
+function resolveOptions(options: LeaseLedgerOptions): ResolvedLeaseLedgerOptions {
+  const problems: string[] = [];
+  const positiveInt = (name: string, value: number | undefined, required: boolean): void => {
+    if (value === undefined && !required) return;
+    if (!Number.isInteger(value) || (value as number) < 1)
+      problems.push(`${name} must be a positive integer (ms)${required ? '' : ' when set'}, got ${value}`);
+  };
+  if (!options.tableName) problems.push('tableName is required');
+  if (!options.keyName) problems.push('keyName is required');
+  positiveInt('leaseDurationMs', options.leaseDurationMs, true);
+  positiveInt('retentionMs', options.retentionMs, false);
+  const lease = options.leaseDurationMs;
+  const clockSkewAllowanceMs =
+    options.clockSkewAllowanceMs ?? Math.min(DEFAULT_MAX_CLOCK_SKEW_MS, Math.floor(lease / 10));
+  const safetyMarginMs =
+    options.safetyMarginMs ?? Math.min(DEFAULT_MAX_SAFETY_MARGIN_MS, Math.floor(lease / 10));
+  const acquireRetries = options.acquireRetries ?? DEFAULT_ACQUIRE_RETRIES;
+  for (const [name, value] of [
+    ['clockSkewAllowanceMs', clockSkewAllowanceMs],
+    ['safetyMarginMs', safetyMarginMs],
+    ['acquireRetries', acquireRetries],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0) problems.push(`${name} must be an integer >= 0, got ${value}`);
+  }
+  // Half the lease at most: otherwise a fresh lease would be refused before its first side effect.
+  if (clockSkewAllowanceMs + safetyMarginMs > lease / 2) {
+    problems.push(
+      `clockSkewAllowanceMs + safetyMarginMs must be at most half of leaseDurationMs (${lease}), got ${clockSkewAllowanceMs} + ${safetyMarginMs}`,
+    );
+  }
+  if (problems.length > 0) throw new InvalidOptionsError('lease ledger', problems);
+  return {
+    tableName: options.tableName,
+    keyName: options.keyName,
+    leaseDurationMs: lease,
+    ttlAttribute: options.ttlAttribute ?? 'expiresAt',
+    retentionMs: options.retentionMs,
+    clockSkewAllowanceMs,
+    safetyMarginMs,
+    acquireRetries,
+  };
+}
 
 /**
  * A DynamoDB lease ledger: PENDING -> PROCESSING -> COMPLETED | FAILED, one item per key.
@@ -23,63 +104,69 @@ import type {
  * and `version` (a fencing token bumped on every acquire and renew, so a worker whose lease lapsed
  * and was taken over can never write again). The TTL attribute (epoch seconds) only garbage-collects
  * finished records: DynamoDB deletes expired items hours to days late, so it must never decide liveness.
+ *
+ * On top of that, the holder keeps its own deadline on a monotonic clock (Lease.localDeadline) and
+ * refuses every write, before sending it, once less than the safety margin is left: a process that
+ * was paused past its lease learns it without asking anyone.
  */
 export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOptions): LeaseLedger {
-  const problems: string[] = [];
-  if (!options.tableName) problems.push('tableName is required');
-  if (!options.keyName) problems.push('keyName is required');
-  if (!Number.isInteger(options.leaseDurationMs) || options.leaseDurationMs < 1)
-    problems.push(`leaseDurationMs must be a positive integer (ms), got ${options.leaseDurationMs}`);
-  if (
-    options.retentionMs !== undefined &&
-    (!Number.isInteger(options.retentionMs) || options.retentionMs < 1)
-  )
-    problems.push(`retentionMs must be a positive integer (ms) when set, got ${options.retentionMs}`);
-  if (problems.length > 0) throw new InvalidOptionsError('lease ledger', problems);
-
+  const resolved = resolveOptions(options);
   const { ddb } = deps;
   const clock = deps.clock ?? Date.now;
-  const { tableName, keyName, leaseDurationMs } = options;
-  const ttlAttribute = options.ttlAttribute ?? 'expiresAt';
-  const retentionMs = options.retentionMs;
+  const monotonic = deps.monotonic ?? (() => performance.now());
+  const newToken = deps.newToken ?? randomUUID;
+  const { tableName, keyName, leaseDurationMs, ttlAttribute, retentionMs } = resolved;
   const toRecord = (item: Record<string, unknown>): LeaseRecord => toLeaseRecord(item, keyName, ttlAttribute);
+
+  function checkFieldName(name: string): void {
+    if (RESERVED_ATTRIBUTES.has(name) || name === keyName || name === ttlAttribute) {
+      throw new InvalidOptionsError('lease ledger', [
+        `attribute "${name}" is owned by the ledger and cannot be set`,
+      ]);
+    }
+  }
 
   function checkAttributes(attributes: Record<string, unknown> | undefined): Record<string, unknown> {
     const clean: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(attributes ?? {})) {
-      if (RESERVED_ATTRIBUTES.has(name) || name === keyName || name === ttlAttribute) {
-        throw new InvalidOptionsError('lease ledger', [
-          `attribute "${name}" is owned by the ledger and cannot be set`,
-        ]);
-      }
+      checkFieldName(name);
       if (value !== undefined) clean[name] = value;
     }
     return clean;
   }
 
-  /** Adds `SET #a0 = :a0, ...` fragments for caller attributes to an update being built. */
-  function setAttributes(
-    attributes: Record<string, unknown>,
+  /** Expression fragments for caller fields (`#f0 = :f0` and `#r0`), added to an update being built. */
+  function fieldFragments(
+    changes: FieldChanges,
     names: Record<string, string>,
     values: Record<string, unknown>,
-  ): string[] {
-    return Object.entries(attributes).map(([name, value], index) => {
-      names[`#attr${index}`] = name;
-      values[`:attr${index}`] = value;
-      return `#attr${index} = :attr${index}`;
+  ): { sets: string[]; removes: string[] } {
+    const sets = Object.entries(checkAttributes(changes.set)).map(([name, value], index) => {
+      names[`#f${index}`] = name;
+      values[`:f${index}`] = value;
+      return `#f${index} = :f${index}`;
     });
+    const removes = (changes.remove ?? []).map((name, index) => {
+      checkFieldName(name);
+      names[`#r${index}`] = name;
+      return `#r${index}`;
+    });
+    return { sets, removes };
   }
+
+  const expression = (sets: string[], removes: string[]): string =>
+    [
+      sets.length > 0 ? `SET ${sets.join(', ')}` : '',
+      removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
 
   /**
    * Runs one conditional update; on ConditionalCheckFailed returns the item as it was (ALL_OLD), so
    * the caller classifies the refusal without a second, racy read.
    */
-  async function conditionalUpdate(
-    input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>,
-    call: CallOptions | undefined,
-  ): Promise<
-    { ok: true; item: Record<string, unknown> } | { ok: false; old: Record<string, unknown> | undefined }
-  > {
+  async function conditionalUpdate(input: Update, call: CallOptions | undefined): Promise<UpdateResult> {
     try {
       const output = await ddb.send(
         new UpdateCommand({
@@ -101,14 +188,17 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
     }
   }
 
-  function leaseFrom(item: Record<string, unknown>, owner: string): Lease {
+  function leaseFrom(item: Record<string, unknown>, owner: string, token: string, sentAt: number): Lease {
     const record = toRecord(item);
     return {
       key: record.key,
       owner,
+      token,
       version: record.version,
       expiresAt: record.leaseExpiresAt ?? 0,
+      localDeadline: sentAt + leaseDurationMs - resolved.clockSkewAllowanceMs,
       attempts: record.attempts,
+      failures: record.failures,
       record,
     };
   }
@@ -131,20 +221,29 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
     });
   }
 
-  /**
-   * The condition every holder write carries: still PROCESSING, still ours (owner AND fencing
-   * version), and the lease has not run out by our clock. Without the expiry check a worker paused
-   * past its lease (GC, a frozen pod) could still write just before a new owner acquires.
-   */
-  const HOLDER_CONDITION =
-    '#status = :processing AND leaseOwner = :owner AND version = :version AND leaseExpiresAt > :now';
-
   function holderValues(lease: Lease, now: number): Record<string, unknown> {
     return { ':processing': 'PROCESSING', ':owner': lease.owner, ':version': lease.version, ':now': now };
   }
 
   function ttlSeconds(now: number): number | undefined {
     return retentionMs === undefined ? undefined : Math.ceil((now + retentionMs) / 1000);
+  }
+
+  const remainingMs = (lease: Lease): number => lease.localDeadline - monotonic();
+
+  function assertLive(lease: Lease, before: string): void {
+    const left = remainingMs(lease);
+    if (left > resolved.safetyMarginMs) return;
+    throw new LeaseLostError({
+      key: lease.key,
+      owner: lease.owner,
+      version: lease.version,
+      reason: 'deadline',
+      current: undefined,
+      cause: new Error(
+        `${Math.round(left)} ms left on the local lease deadline before ${before}; the safety margin is ${resolved.safetyMarginMs} ms`,
+      ),
+    });
   }
 
   /** A write may succeed server-side and still be retried by the SDK (lost response): recognise our own result. */
@@ -167,16 +266,17 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
   async function finish(
     lease: Lease,
     status: 'COMPLETED' | 'FAILED',
-    extra: { sets: string[]; names: Record<string, string>; values: Record<string, unknown> },
-    now: number,
+    build: (
+      names: Record<string, string>,
+      values: Record<string, unknown>,
+    ) => { sets: string[]; removes: string[] },
     call: CallOptions | undefined,
   ): Promise<LeaseRecord> {
-    const names: Record<string, string> = { '#status': 'status', ...extra.names };
-    const values: Record<string, unknown> = {
-      ...holderValues(lease, now),
-      ':final': status,
-      ...extra.values,
-    };
+    assertLive(lease, status === 'COMPLETED' ? 'complete' : 'fail');
+    const now = clock();
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ...holderValues(lease, now), ':final': status };
+    const extra = build(names, values);
     const sets = ['#status = :final', 'updatedAt = :now', ...extra.sets];
     const ttl = ttlSeconds(now);
     if (ttl !== undefined) {
@@ -187,7 +287,7 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
     const result = await conditionalUpdate(
       {
         Key: { [keyName]: lease.key },
-        UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseExpiresAt`,
+        UpdateExpression: expression(sets, ['leaseExpiresAt', 'leaseToken', ...extra.removes]),
         ConditionExpression: HOLDER_CONDITION,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -200,58 +300,102 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
     throw leaseLost(lease, result.old, now);
   }
 
+  async function acquireOnce(
+    key: string,
+    owner: string,
+    token: string,
+    call: (CallOptions & { attributes?: Record<string, unknown> }) | undefined,
+  ): Promise<{ result: UpdateResult; now: number }> {
+    const now = clock();
+    const names: Record<string, string> = { '#key': keyName, '#status': 'status', '#ttl': ttlAttribute };
+    const values: Record<string, unknown> = {
+      ':processing': 'PROCESSING',
+      ':failed': 'FAILED',
+      ':true': true,
+      ':owner': owner,
+      ':token': token,
+      ':expires': now + leaseDurationMs,
+      ':now': now,
+      ':zero': 0,
+      ':one': 1,
+    };
+    FREELY_ACQUIRABLE_STATUSES.forEach((status, i) => (values[`:free${i}`] = status));
+    const extra = fieldFragments({ set: call?.attributes }, names, values);
+    const result = await conditionalUpdate(
+      {
+        Key: { [keyName]: key },
+        UpdateExpression: expression(
+          [
+            '#status = :processing, leaseOwner = :owner, leaseToken = :token, leaseExpiresAt = :expires',
+            'version = if_not_exists(version, :zero) + :one, attempts = if_not_exists(attempts, :zero) + :one',
+            'createdAt = if_not_exists(createdAt, :now), updatedAt = :now, startedAt = :now',
+            ...extra.sets,
+          ],
+          ['#ttl', 'completedAt'],
+        ),
+        ConditionExpression: [
+          ACQUIRE_IF_ABSENT,
+          ACQUIRE_IF_FREE,
+          ACQUIRE_IF_RETRYABLE_FAILURE,
+          ACQUIRE_IF_LEASE_EXPIRED,
+        ].join(' OR '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+      call,
+    );
+    return { result, now };
+  }
+
   return {
-    options: { tableName, keyName, leaseDurationMs, ttlAttribute, retentionMs },
+    options: resolved,
+    remainingMs,
+    assertLive,
 
     async acquire(key, owner, call) {
-      const now = clock();
-      const names: Record<string, string> = { '#key': keyName, '#status': 'status', '#ttl': ttlAttribute };
-      const values: Record<string, unknown> = {
-        ':processing': 'PROCESSING',
-        ':pending': 'PENDING',
-        ':failed': 'FAILED',
-        ':true': true,
-        ':owner': owner,
-        ':expires': now + leaseDurationMs,
-        ':now': now,
-        ':zero': 0,
-        ':one': 1,
-      };
-      const extra = setAttributes(checkAttributes(call?.attributes), names, values);
-      const result = await conditionalUpdate(
-        {
-          Key: { [keyName]: key },
-          UpdateExpression:
-            [
-              'SET #status = :processing, leaseOwner = :owner, leaseExpiresAt = :expires',
-              'version = if_not_exists(version, :zero) + :one, attempts = if_not_exists(attempts, :zero) + :one',
-              'createdAt = if_not_exists(createdAt, :now), updatedAt = :now, startedAt = :now',
-              ...extra,
-            ].join(', ') + ' REMOVE #ttl, completedAt',
-          // Absent, PENDING, retryable FAILED, or PROCESSING whose lease ran out by OUR clock (epoch ms).
-          ConditionExpression: [
-            'attribute_not_exists(#key)',
-            '#status = :pending',
-            '(#status = :failed AND lastError.retryable = :true)',
-            '(#status = :processing AND leaseExpiresAt < :now)',
-          ].join(' OR '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-        call,
-      );
-      if (result.ok) return { kind: 'acquired', lease: leaseFrom(result.item, owner) };
-      if (result.old === undefined) {
-        // Cannot happen (an absent item satisfies the condition) unless the table's key is misdeclared.
-        throw new Error(`Acquire of ${key} refused but no item returned: is ${keyName} the table's key?`);
+      // One token per acquire call, reused by its retries: a retry whose predecessor DID take the
+      // lease (the response was lost) finds the token on the item and knows the lease is its own.
+      // A second delivery of the same key in the same process draws a new token and sees `busy`.
+      const token = newToken();
+      // Measured BEFORE the first request leaves: an answer read late (a pause, a slow network, a
+      // retry whose predecessor applied) then leaves less local lease, never more.
+      const sentAt = monotonic();
+      for (let attempt = 0; ; attempt++) {
+        let outcome: Awaited<ReturnType<typeof acquireOnce>>;
+        try {
+          outcome = await acquireOnce(key, owner, token, call);
+        } catch (error) {
+          const retry =
+            attempt < resolved.acquireRetries &&
+            call?.signal?.aborted !== true &&
+            classifyError(error).kind === 'transient';
+          if (!retry) throw error;
+          continue;
+        }
+        const { result, now } = outcome;
+        if (result.ok) return { kind: 'acquired', lease: leaseFrom(result.item, owner, token, sentAt) };
+        if (result.old === undefined) {
+          // Cannot happen (an absent item satisfies the condition) unless the table's key is misdeclared.
+          throw new Error(`Acquire of ${key} refused but no item returned: is ${keyName} the table's key?`);
+        }
+        const record = toRecord(result.old);
+        if (
+          record.status === 'PROCESSING' &&
+          record.leaseOwner === owner &&
+          result.old.leaseToken === token
+        ) {
+          // Our own earlier try applied and its answer was lost: the item IS our lease.
+          return { kind: 'acquired', lease: leaseFrom(result.old, owner, token, sentAt) };
+        }
+        if (record.status === 'COMPLETED') return { kind: 'completed', record };
+        if (record.status === 'FAILED') return { kind: 'failed', record };
+        return { kind: 'busy', record, msUntilExpiry: Math.max(0, (record.leaseExpiresAt ?? now) - now) };
       }
-      const record = toRecord(result.old);
-      if (record.status === 'COMPLETED') return { kind: 'completed', record };
-      if (record.status === 'FAILED') return { kind: 'failed', record };
-      return { kind: 'busy', record, msUntilExpiry: Math.max(0, (record.leaseExpiresAt ?? now) - now) };
     },
 
     async renew(lease, call) {
+      assertLive(lease, 'renew');
+      const sentAt = monotonic();
       const now = clock();
       const result = await conditionalUpdate(
         {
@@ -267,7 +411,7 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
         },
         call,
       );
-      if (result.ok) return leaseFrom(result.item, lease.owner);
+      if (result.ok) return leaseFrom(result.item, lease.owner, lease.token, sentAt);
       const old = result.old === undefined ? undefined : toRecord(result.old);
       // Our renew landed but its response was lost and the SDK retried: the item shows version+1 under our name.
       if (
@@ -275,27 +419,64 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
         old.leaseOwner === lease.owner &&
         old.version === lease.version + 1
       ) {
-        return leaseFrom(result.old ?? {}, lease.owner);
+        return leaseFrom(result.old ?? {}, lease.owner, lease.token, sentAt);
       }
       throw leaseLost(lease, result.old, now);
     },
 
-    async complete(lease, attributes, call) {
+    async update(lease, changes, call) {
+      assertLive(lease, 'update');
       const now = clock();
-      const names: Record<string, string> = {};
-      const values: Record<string, unknown> = {};
-      const sets = ['completedAt = :now', ...setAttributes(checkAttributes(attributes), names, values)];
-      return finish(lease, 'COMPLETED', { sets, names, values }, now, call);
+      const names: Record<string, string> = { '#status': 'status' };
+      const values: Record<string, unknown> = holderValues(lease, now);
+      const { sets, removes } = fieldFragments(changes, names, values);
+      // No version bump: a service field is not a new lease. Idempotent, so an SDK retry after a
+      // lost response simply writes the same values again under the same condition.
+      const result = await conditionalUpdate(
+        {
+          Key: { [keyName]: lease.key },
+          UpdateExpression: expression(['updatedAt = :now', ...sets], removes),
+          ConditionExpression: HOLDER_CONDITION,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+        call,
+      );
+      if (result.ok) return toRecord(result.item);
+      throw leaseLost(lease, result.old, now);
+    },
+
+    async complete(lease, attributes, call) {
+      return finish(
+        lease,
+        'COMPLETED',
+        (names, values) => {
+          const { sets, removes } = fieldFragments({ set: attributes }, names, values);
+          return { sets: ['completedAt = :now', ...sets], removes };
+        },
+        call,
+      );
     },
 
     async fail(lease, failure: FailOptions, call) {
-      const now = clock();
-      const values: Record<string, unknown> = { ':lastError': toLedgerError(failure) };
       return finish(
         lease,
         'FAILED',
-        { sets: ['lastError = :lastError', 'failedAt = :now'], names: {}, values },
-        now,
+        (names, values) => {
+          values[':lastError'] = toLedgerError(failure);
+          values[':zero'] = 0;
+          values[':one'] = 1;
+          const { sets, removes } = fieldFragments(failure, names, values);
+          return {
+            sets: [
+              'lastError = :lastError',
+              'failedAt = :now',
+              'failures = if_not_exists(failures, :zero) + :one',
+              ...sets,
+            ],
+            removes,
+          };
+        },
         call,
       );
     },
@@ -307,7 +488,8 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
       const result = await conditionalUpdate(
         {
           Key: { [keyName]: lease.key },
-          UpdateExpression: 'SET #status = :pending, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt',
+          UpdateExpression:
+            'SET #status = :pending, updatedAt = :now REMOVE leaseOwner, leaseToken, leaseExpiresAt',
           ConditionExpression: '#status = :processing AND leaseOwner = :owner AND version = :version',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {

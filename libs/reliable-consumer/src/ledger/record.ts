@@ -1,21 +1,9 @@
+import { LEASE_STATUSES, RESERVED_ATTRIBUTES } from './constants.ts';
 import type { LeaseRecord, LeaseStatus, LedgerError } from './types.ts';
 
-/** Attributes the ledger owns; callers cannot set them through `attributes`. */
-export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
-  'status',
-  'leaseOwner',
-  'leaseExpiresAt',
-  'version',
-  'attempts',
-  'createdAt',
-  'updatedAt',
-  'startedAt',
-  'completedAt',
-  'failedAt',
-  'lastError',
-]);
+export { RESERVED_ATTRIBUTES };
 
-const STATUSES: ReadonlySet<string> = new Set(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED']);
+const STATUSES: ReadonlySet<string> = new Set(LEASE_STATUSES);
 
 const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
@@ -47,6 +35,7 @@ export function toLeaseRecord(
     leaseExpiresAt: num(item.leaseExpiresAt),
     version: num(item.version) ?? 0,
     attempts: num(item.attempts) ?? 0,
+    failures: num(item.failures) ?? 0,
     createdAt: num(item.createdAt) ?? 0,
     updatedAt: num(item.updatedAt) ?? 0,
     startedAt: num(item.startedAt),

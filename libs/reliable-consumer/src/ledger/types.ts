@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LEASE_STATUSES } from './constants.ts';
 
-export type LeaseStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+export type LeaseStatus = (typeof LEASE_STATUSES)[number];
 
 export interface LedgerError {
   code: string;
@@ -17,8 +18,10 @@ export interface LeaseRecord {
   leaseExpiresAt: number | undefined;
   /** Fencing token: +1 on every acquire and renew; every later write is conditional on it. */
   version: number;
-  /** Number of successful acquisitions (processing attempts). */
+  /** Number of successful acquisitions (processing attempts), including ones a crash or pause cut short. */
   attempts: number;
+  /** Attempts that ended in a recorded failure (`fail`): what a retry limit counts, never SQS receives. */
+  failures: number;
   createdAt: number;
   updatedAt: number;
   startedAt: number | undefined;
@@ -28,13 +31,23 @@ export interface LeaseRecord {
   attributes: Record<string, unknown>;
 }
 
-/** Proof of holding the lease; pass it back to renew/complete/fail/release. */
+/** Proof of holding the lease; pass it back to renew/update/complete/fail/release. */
 export interface Lease {
   key: string;
   owner: string;
+  /** Per-acquire random token: lets a retried acquire recognise the lease it took itself. */
+  token: string;
   version: number;
+  /** Epoch ms as stored (leaseExpiresAt): what OTHER workers compare with their clocks. */
   expiresAt: number;
+  /**
+   * This process's own deadline on the MONOTONIC clock: measured from just before the acquire (or
+   * renew) request was sent, minus the clock-skew allowance. Immune to wall-clock jumps, and a
+   * pause (GC, SIGSTOP, a frozen VM) runs it down like any other time.
+   */
+  localDeadline: number;
   attempts: number;
+  failures: number;
   record: LeaseRecord;
 }
 
@@ -47,9 +60,14 @@ export type AcquireResult =
   | { kind: 'failed'; record: LeaseRecord };
 
 export interface LeaseLedgerDeps {
-  ddb: DynamoDBDocumentClient;
+  /** Only `send` is used, so a test can wrap the client (drop a response, count calls). */
+  ddb: Pick<DynamoDBDocumentClient, 'send'>;
   /** Epoch milliseconds; injected so tests can expire leases without waiting. */
   clock?: () => number;
+  /** Monotonic milliseconds (default performance.now): the holder's own lease deadline. */
+  monotonic?: () => number;
+  /** Random lease token per acquire; default crypto.randomUUID. */
+  newToken?: () => string;
 }
 
 export interface LeaseLedgerOptions {
@@ -62,6 +80,18 @@ export interface LeaseLedgerOptions {
   retentionMs?: number;
   /** The table's TTL attribute (epoch SECONDS). Default 'expiresAt'. */
   ttlAttribute?: string;
+  /**
+   * How far another worker's wall clock may run ahead of ours, ms: our local deadline is that much
+   * earlier than the stored expiry. Default min(1000, leaseDurationMs / 10).
+   */
+  clockSkewAllowanceMs?: number;
+  /**
+   * Lease time a holder write or side effect needs left (on the local deadline), ms; with less the
+   * holder abandons without it. Default min(1000, leaseDurationMs / 10).
+   */
+  safetyMarginMs?: number;
+  /** Extra tries of an acquire whose request failed in transit (same token). Default 2. */
+  acquireRetries?: number;
 }
 
 export interface FailOptions {
@@ -69,6 +99,16 @@ export interface FailOptions {
   error: unknown;
   /** Default: classifyError(error).kind === 'transient'. */
   retryable?: boolean;
+  /** Service fields written in the same conditional write (e.g. an attempt log). */
+  set?: Record<string, unknown>;
+  /** Service fields removed in the same write (e.g. an in-flight marker). */
+  remove?: readonly string[];
+}
+
+/** Service fields changed under the holder condition (`ledger.update`). */
+export interface FieldChanges {
+  set?: Record<string, unknown>;
+  remove?: readonly string[];
 }
 
 /** Every ledger call accepts an AbortSignal, passed to the SDK (shutdown must not wait on a hung write). */
@@ -76,10 +116,19 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+export interface ResolvedLeaseLedgerOptions {
+  tableName: string;
+  keyName: string;
+  leaseDurationMs: number;
+  ttlAttribute: string;
+  retentionMs: number | undefined;
+  clockSkewAllowanceMs: number;
+  safetyMarginMs: number;
+  acquireRetries: number;
+}
+
 export interface LeaseLedger {
-  readonly options: Readonly<Required<Omit<LeaseLedgerOptions, 'retentionMs'>>> & {
-    retentionMs: number | undefined;
-  };
+  readonly options: Readonly<ResolvedLeaseLedgerOptions>;
   acquire(
     key: string,
     owner: string,
@@ -87,12 +136,21 @@ export interface LeaseLedger {
   ): Promise<AcquireResult>;
   /** Extends the lease by leaseDurationMs from now and bumps the fencing version; LeaseLostError if not ours. */
   renew(lease: Lease, options?: CallOptions): Promise<Lease>;
+  /** SET/REMOVE service fields under the holder condition (no version bump); LeaseLostError if not ours. */
+  update(lease: Lease, changes: FieldChanges, options?: CallOptions): Promise<LeaseRecord>;
   /** PROCESSING -> COMPLETED, storing `attributes`; LeaseLostError if not ours. */
   complete(lease: Lease, attributes?: Record<string, unknown>, options?: CallOptions): Promise<LeaseRecord>;
-  /** PROCESSING -> FAILED with lastError; retryable failures can be re-acquired, permanent ones never. */
+  /** PROCESSING -> FAILED with lastError, failures + 1; retryable failures can be re-acquired, permanent ones never. */
   fail(lease: Lease, failure: FailOptions, options?: CallOptions): Promise<LeaseRecord>;
-  /** PROCESSING -> PENDING, lease cleared (shutdown): the next delivery acquires at once. */
+  /** PROCESSING -> PENDING, lease cleared (not a failure: shutdown, lost visibility): the next delivery acquires at once. */
   release(lease: Lease, options?: CallOptions): Promise<LeaseRecord>;
   /** Strongly consistent read. */
   get(key: string, options?: CallOptions): Promise<LeaseRecord | undefined>;
+  /** Lease time left on the holder's monotonic deadline, ms (negative once past). */
+  remainingMs(lease: Lease): number;
+  /**
+   * Throws a LeaseLostError (reason 'deadline') unless more than safetyMarginMs is left on the
+   * local deadline. Every holder write calls it; call it before every other side effect too.
+   */
+  assertLive(lease: Lease, before: string): void;
 }

@@ -61,7 +61,7 @@ function httpStatus(error: unknown): number | undefined {
  * 409 ConditionalRequestConflict (S3 resolving concurrent conditional writes) is retried.
  */
 export async function putObjectOnce(
-  s3: S3Client,
+  s3: Pick<S3Client, 'send'>,
   input: PutObjectOnceInput,
   options: PutObjectOnceOptions = {},
 ): Promise<PutObjectOnceResult> {
@@ -118,7 +118,7 @@ export async function putObjectOnce(
 }
 
 async function headIfPresent(
-  s3: S3Client,
+  s3: Pick<S3Client, 'send'>,
   input: PutObjectOnceInput,
   call: { abortSignal: AbortSignal | undefined },
 ): Promise<HeadObjectCommandOutput | undefined> {

@@ -1,14 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ImageJobRequestedV1 } from '@platform/contracts';
-import { classifyError, PermanentError } from '@platform/errors';
+import { PermanentError } from '@platform/errors';
 import {
-  HandlerAbortedError,
-  LeaseLostError,
   putObjectOnce,
-  type AcquireResult,
+  withLease,
   type HandlerContext,
-  type HandlerOutcome,
-  type Lease,
+  type HeldLease,
+  type LeaseEvent,
   type LeaseLedger,
   type MessageHandler,
 } from '@platform/reliable-consumer';
@@ -18,17 +16,15 @@ import type { RenderLimits } from '../render/limits.ts';
 import type { RenderPool, RenderResult } from '../render/RenderPool.ts';
 import { prepareRenderSpec, RENDERER_VERSION, type RenderSpec } from '../render/spec.ts';
 import { availableTemplates, FAULT_INJECTION_TEMPLATE } from '../render/templates/index.ts';
-import { LeaseKeeper } from './leaseKeeper.ts';
 import { outputKeyFor, s3UriFor } from './outputKey.ts';
 import { inChildSpan } from './spans.ts';
 
 export const IMAGE_JOB_CONTRACT = 'image.job.requested';
 type JobContext = HandlerContext<typeof IMAGE_JOB_CONTRACT>;
-type Log = JobContext['log'];
 
 export interface ImageJobHandlerDeps {
   ledger: LeaseLedger;
-  s3: S3Client;
+  s3: Pick<S3Client, 'send'>;
   pool: RenderPool;
   metrics: Pick<Metrics, 'count' | 'record'>;
   /** Epoch ms. */
@@ -40,7 +36,9 @@ export interface ImageJobHandlerOptions {
   /** Lease owner: unique per process (pod name + pid + random), so a restarted pod is a new owner. */
   owner: string;
   limits: RenderLimits;
-  /** The queue's RedrivePolicy maxReceiveCount: on that receive a failing job is marked FAILED. */
+  /** Failed attempts (ledger failures, not receives) before a job is given up and dead-lettered. */
+  maxAttempts: number;
+  /** The queue's RedrivePolicy maxReceiveCount (a higher backstop): its last receive ends in a ledger verdict. */
   maxReceiveCount: number;
   /** Enables the test-only fault-injection template (tests and the chaos run). */
   faultInjection: boolean;
@@ -72,13 +70,16 @@ export interface JobMetadata {
  * The image job handler: ledger acquire -> render (in a thread, abortable) -> upload once ->
  * ledger COMPLETED (conditional on owner + fencing version) -> ack (the consumer deletes).
  *
+ * The lease lifecycle and the failure policy are the shared `withLease` (reliable-consumer README,
+ * "Failure policy"); this module supplies the work and counts metrics from its events:
  * - COMPLETED already: a duplicate; acknowledged without work.
  * - Lease live elsewhere: deferred for the lease's remaining time, neither processed nor deleted.
- * - Lease lost mid-job (renewal refused): the consumer aborts the signal, the render thread is
- *   terminated, nothing is uploaded or completed.
+ * - Lease lost mid-job (renewal refused, or the local lease deadline passed, e.g. after a pause):
+ *   the render thread is terminated, nothing is uploaded or completed.
  * - Permanent failure (bad spec, conflicting object): dead-lettered at once with the reason.
- * - Transient failure: lease released, retried with backoff; on the last receive the ledger is
- *   marked FAILED with the error before SQS moves the message to the DLQ.
+ * - Transient failure: FAILED (retryable) and retried with backoff; after maxAttempts failures
+ *   FAILED with ATTEMPTS_EXHAUSTED and dead-lettered by the worker itself (still retryable, so a
+ *   DLQ redrive runs it again).
  */
 export function createImageJobHandler(
   deps: ImageJobHandlerDeps,
@@ -116,11 +117,71 @@ export function createImageJobHandler(
       return { kind: 'dead-letter', reason: error.code, detail: error.message };
     }
 
-    let acquired: AcquireResult;
+    const startedAt = clock();
+    const observe = (event: LeaseEvent): void => {
+      switch (event.kind) {
+        case 'acquired':
+          // The chaos run reads this line and "job attempt ended" to prove no two workers ever held one job at once.
+          log.info(
+            {
+              owner: options.owner,
+              leaseVersion: event.lease.version,
+              attempt: event.lease.attempts,
+              receiveCount: ctx.receiveCount,
+            },
+            'job lease acquired',
+          );
+          return;
+        case 'duplicate':
+          metrics.count('DuplicateDeliveries', 1, dims);
+          return;
+        case 'already-failed':
+          // An earlier attempt's verdict: this delivery is dead-lettered without work.
+          metrics.count('JobsDeadLettered', 1, dims);
+          return;
+        case 'failed-permanently':
+          metrics.count('JobsFailed', 1, dims);
+          metrics.count('JobsDeadLettered', 1, dims);
+          log.info({ owner: options.owner, outcome: 'failed' }, 'job attempt ended');
+          return;
+        case 'retrying':
+          metrics.count('JobsRetried', 1, dims);
+          log.info({ owner: options.owner, outcome: 'retry' }, 'job attempt ended');
+          return;
+        case 'exhausted':
+          metrics.count('JobsRetried', 1, dims);
+          metrics.count('JobsFailed', 1, dims);
+          metrics.count('JobsDeadLettered', 1, dims);
+          log.info({ owner: options.owner, outcome: 'exhausted' }, 'job attempt ended');
+          return;
+        case 'lease-lost':
+          metrics.count('LeaseLost', 1, dims);
+          log.info({ owner: options.owner, outcome: 'lease-lost' }, 'job attempt ended');
+          return;
+        case 'released':
+          log.info({ owner: options.owner, outcome: 'released' }, 'job attempt ended');
+          return;
+        case 'busy':
+        case 'completed':
+          return;
+      }
+    };
+
     try {
-      acquired = await inChildSpan(ctx.span, 'ledger.acquire', { 'image.job_id': job.jobId }, () =>
-        ledger.acquire(job.jobId, options.owner, {
-          signal: ctx.signal,
+      return await withLease(
+        ctx,
+        tracedLedger(ctx, job.jobId),
+        {
+          subject: 'job',
+          key: job.jobId,
+          owner: options.owner,
+          policy: {
+            maxAttempts: options.maxAttempts,
+            maxReceiveCount: options.maxReceiveCount,
+            // A given-up job stays acquirable, so a redrive from the DLQ runs it again (its output
+            // key is a pure function of the job id: a rerun can never duplicate an object).
+            exhaustedRetryable: true,
+          },
           attributes: {
             template: job.template,
             format: job.format,
@@ -130,80 +191,42 @@ export function createImageJobHandler(
             requestedBy: job.requestedBy,
             correlationId: job.correlationId,
           },
-        }),
+          observe,
+        },
+        async (held) => {
+          const metadata = await runJob(ctx, spec, held, { startedAt, dims });
+          const { jobId: _key, ...attributes } = metadata;
+          return {
+            kind: 'completed',
+            attributes,
+            after: async () => {
+              metrics.count('JobsSucceeded', 1, dims);
+              metrics.record('JobDurationMs', metadata.durationMs, dims);
+              metrics.record('OutputBytes', metadata.bytes, dims);
+              log.info({ ...metadata, owner: options.owner, outcome: 'completed' }, 'job attempt ended');
+              return { kind: 'ack' };
+            },
+          };
+        },
       );
     } catch (error) {
-      // DynamoDB throttled or unreachable: nothing was done, the consumer retries with backoff.
+      // The acquire itself failed (DynamoDB throttled or unreachable), or an abort the consumer settles.
       if (!ctx.signal.aborted) metrics.count('JobsRetried', 1, dims);
-      log.warn({ err: error }, 'could not acquire the job lease; will retry');
       throw error;
-    }
-    switch (acquired.kind) {
-      case 'completed':
-        metrics.count('DuplicateDeliveries', 1, dims);
-        log.info(
-          { s3Uri: acquired.record.attributes.s3Uri },
-          'job already completed; duplicate delivery acknowledged',
-        );
-        return { kind: 'ack' };
-      case 'busy': {
-        // Not ours to run and not ours to delete: come back when that lease would have run out.
-        const delaySeconds = Math.max(1, Math.ceil(acquired.msUntilExpiry / 1000));
-        log.info(
-          { leaseOwner: acquired.record.leaseOwner, delaySeconds },
-          'job leased by another worker; deferring',
-        );
-        return { kind: 'defer', delaySeconds };
-      }
-      case 'failed': {
-        const lastError = acquired.record.lastError;
-        metrics.count('JobsDeadLettered', 1, dims);
-        log.warn({ lastError }, 'job failed permanently before; dead-lettering this delivery');
-        return {
-          kind: 'dead-letter',
-          reason: lastError?.code ?? 'JOB_FAILED',
-          detail: lastError?.message ?? 'the ledger marks this job FAILED (not retryable)',
-        };
-      }
-      case 'acquired':
-        break;
-    }
-
-    const lease = new LeaseKeeper(ledger, acquired.lease);
-    const attempt = acquired.lease.attempts;
-    const startedAt = clock();
-    // The chaos run reads these two lines to prove no two workers ever held one job at once.
-    log.info(
-      { owner: options.owner, leaseVersion: acquired.lease.version, attempt, receiveCount: ctx.receiveCount },
-      'job lease acquired',
-    );
-    ctx.onHeartbeat(() => lease.renew(ctx.signal));
-
-    try {
-      const metadata = await runJob(ctx, spec, lease, { attempt, startedAt, log, dims });
-      metrics.count('JobsSucceeded', 1, dims);
-      metrics.record('JobDurationMs', metadata.durationMs, dims);
-      metrics.record('OutputBytes', metadata.bytes, dims);
-      log.info({ ...metadata, owner: options.owner, outcome: 'completed' }, 'job attempt ended');
-      return { kind: 'ack' };
-    } catch (error) {
-      const outcome = await onFailure(ctx, error, lease, { log, dims });
-      log.info({ owner: options.owner, outcome: outcome.kind }, 'job attempt ended');
-      if (outcome.kind === 'rethrow') throw error;
-      return outcome;
     }
   };
 
   async function runJob(
     ctx: JobContext,
     spec: RenderSpec,
-    lease: LeaseKeeper,
-    run: { attempt: number; startedAt: number; log: Log; dims: { Template: string } },
+    held: HeldLease,
+    run: { startedAt: number; dims: { Template: string } },
   ): Promise<JobMetadata> {
     const job = ctx.payload;
+    const attempt = held.attempt;
     // Counted in ledger attempts (acquisitions), not SQS receives, so it survives a DLQ redrive.
-    if (spec.template === FAULT_INJECTION_TEMPLATE && run.attempt <= spec.params.failAttempts) {
-      throw new InjectedTransientFault(run.attempt, spec.params.failAttempts);
+    if (spec.template === FAULT_INJECTION_TEMPLATE && attempt <= spec.params.failAttempts) {
+      throw new InjectedTransientFault(attempt, spec.params.failAttempts);
     }
 
     const image: RenderResult = await inChildSpan(
@@ -221,8 +244,9 @@ export function createImageJobHandler(
       },
     );
     metrics.record('RenderMs', image.renderMs, run.dims);
-    // Checked between every step: once the lease is lost (or shutdown ran out of time), no side effect may follow.
-    ctx.signal.throwIfAborted();
+    // Before the side effect: once the lease is lost, its local deadline is (nearly) over, or
+    // shutdown ran out of time, no upload may follow. A process paused past its lease stops here.
+    held.assertLive('the upload');
 
     const key = outputKeyFor(job.jobId, job.format);
     const upload = await inChildSpan(
@@ -242,15 +266,12 @@ export function createImageJobHandler(
           // Only a previous attempt can have left an object (uploaded, then died before the ledger
           // write): look first on retries, sparing the bytes when it is ours (rendering is
           // deterministic); a first attempt skips the extra HEAD.
-          { signal: ctx.signal, headFirst: run.attempt > 1 },
+          { signal: ctx.signal, headFirst: attempt > 1 },
         );
         span.setAttribute('image.upload', put.kind);
         return put.kind;
       },
     );
-    ctx.signal.throwIfAborted();
-
-    const finalLease: Lease = await lease.finish();
     const completedAt = clock();
     const metadata: JobMetadata = {
       jobId: job.jobId,
@@ -271,107 +292,19 @@ export function createImageJobHandler(
       processedBy: options.owner,
       upload,
     };
-    const { jobId: _key, ...attributes } = metadata;
-    await inChildSpan(ctx.span, 'ledger.complete', { 'image.job_id': job.jobId }, () =>
-      ledger.complete(finalLease, attributes, { signal: ctx.signal }),
-    );
     return metadata;
   }
 
-  /**
-   * Decides what a failed attempt means. Returns `rethrow` when the consumer must see the error
-   * itself: an aborted handler (lease lost, shutdown) is settled by the consumer (abandoned or
-   * released), which only it can tell apart.
-   */
-  async function onFailure(
-    ctx: JobContext,
-    error: unknown,
-    lease: LeaseKeeper,
-    run: { log: Log; dims: { Template: string } },
-  ): Promise<HandlerOutcome | { kind: 'rethrow' }> {
-    const { log, dims } = run;
-    const abortReason: unknown = ctx.signal.aborted ? ctx.signal.reason : undefined;
-    const leaseLost =
-      error instanceof LeaseLostError ||
-      (abortReason instanceof HandlerAbortedError && abortReason.cause instanceof LeaseLostError);
-
-    if (leaseLost) {
-      // Another worker may hold the job now: touch nothing (no upload happened, no ledger write may).
-      metrics.count('LeaseLost', 1, dims);
-      log.warn({ err: error }, 'lease lost; abandoning the job without side effects');
-      return ctx.signal.aborted ? { kind: 'rethrow' } : { kind: 'retry', reason: 'LEASE_LOST' };
-    }
-    if (abortReason instanceof HandlerAbortedError) {
-      // Shutdown past its deadline, or the message's visibility could not be extended: the lease
-      // is still ours, so hand it back and let the next delivery start at once.
-      await releaseQuietly(ctx, lease, log);
-      log.warn({ reason: abortReason.reason }, 'job aborted; lease released');
-      return { kind: 'rethrow' };
-    }
-
-    const classified = classifyError(error);
-    if (classified.kind === 'permanent') {
-      // e.g. ObjectConflictError: a different image already under this job's key. Retrying cannot help.
-      await failQuietly(ctx, lease, error, false, log);
-      metrics.count('JobsFailed', 1, dims);
-      metrics.count('JobsDeadLettered', 1, dims);
-      log.error({ err: error, code: classified.code }, 'job failed permanently; dead-lettering');
-      return { kind: 'dead-letter', reason: classified.code, detail: classified.message };
-    }
-
-    metrics.count('JobsRetried', 1, dims);
-    if (ctx.receiveCount >= options.maxReceiveCount) {
-      // SQS moves the message to the DLQ instead of delivering it again: record why, for the runbook.
-      // Marked retryable, so a redrive from the DLQ can acquire and run the job again.
-      await failQuietly(ctx, lease, error, true, log);
-      metrics.count('JobsFailed', 1, dims);
-      log.error(
-        {
-          err: error,
-          code: classified.code,
-          receiveCount: ctx.receiveCount,
-          maxReceiveCount: options.maxReceiveCount,
-        },
-        'job failed on its last receive; ledger FAILED, SQS moves it to the DLQ',
-      );
-    } else {
-      // Hand the lease back so the retry (after the backoff) can acquire at once instead of deferring.
-      await releaseQuietly(ctx, lease, log);
-      log.warn(
-        { err: error, code: classified.code, receiveCount: ctx.receiveCount },
-        'job failed transiently; will retry',
-      );
-    }
-    return { kind: 'retry', reason: classified.code };
-  }
-
-  async function releaseQuietly(ctx: JobContext, lease: LeaseKeeper, log: Log): Promise<void> {
-    try {
-      const current = await lease.finish();
-      // A fresh deadline: the handler's own signal may be the one that was aborted.
-      await inChildSpan(ctx.span, 'ledger.release', { 'image.job_id': current.key }, () =>
-        ledger.release(current, { signal: AbortSignal.timeout(5_000) }),
-      );
-    } catch (error) {
-      // The lease then simply expires; the next delivery defers until it does.
-      log.warn({ err: error }, 'could not release the lease; it will expire');
-    }
-  }
-
-  async function failQuietly(
-    ctx: JobContext,
-    lease: LeaseKeeper,
-    error: unknown,
-    retryable: boolean,
-    log: Log,
-  ): Promise<void> {
-    try {
-      const current = await lease.finish();
-      await inChildSpan(ctx.span, 'ledger.fail', { 'image.job_id': current.key }, () =>
-        ledger.fail(current, { error, retryable }, { signal: AbortSignal.timeout(5_000) }),
-      );
-    } catch (failError) {
-      log.warn({ err: failError }, 'could not mark the job FAILED in the ledger');
-    }
+  /** The ledger with one child span per call of this job's lifecycle (acquire, renew excluded, the final writes). */
+  function tracedLedger(ctx: JobContext, jobId: string): LeaseLedger {
+    const span = <R>(name: string, fn: () => Promise<R>): Promise<R> =>
+      inChildSpan(ctx.span, name, { 'image.job_id': jobId }, fn);
+    return {
+      ...ledger,
+      acquire: (...args) => span('ledger.acquire', () => ledger.acquire(...args)),
+      complete: (...args) => span('ledger.complete', () => ledger.complete(...args)),
+      fail: (...args) => span('ledger.fail', () => ledger.fail(...args)),
+      release: (...args) => span('ledger.release', () => ledger.release(...args)),
+    };
   }
 }

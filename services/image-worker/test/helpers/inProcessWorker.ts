@@ -1,5 +1,6 @@
 import { createAwsClients, type AwsClients } from '@platform/aws-resources';
 import { startRequestCounter, type IsolatedAws, type RequestCounter } from '@platform/testkit';
+import { OutcomeSpy } from '@platform/reliable-consumer/testing';
 import { createLogger, createMetrics } from '@platform/telemetry';
 import type { ExecutionContext } from 'ava';
 import { readImageWorkerConfig } from '../../src/config.ts';
@@ -8,6 +9,8 @@ import { workerEnv } from './env.ts';
 
 export interface InProcessWorker {
   worker: ImageWorker;
+  /** Every settled message: `await w.spy.waitFor({ bindings: { jobId } }, 'ack')`. */
+  spy: OutcomeSpy;
   /** Every log line so far (parsed pino JSON). */
   logs: Array<Record<string, unknown>>;
   /** Every EMF document so far. */
@@ -46,6 +49,7 @@ export function startInProcessWorker(
     { namespace: 'Test', service: 'image-worker', flushIntervalMs: 0 },
   );
   const config = readImageWorkerConfig(workerEnv(aws, options.env));
+  const spy = new OutcomeSpy();
   const worker = createImageWorker(
     {
       sqs: (options.clients ?? aws.clients).sqs,
@@ -53,6 +57,7 @@ export function startInProcessWorker(
       documentClient: (options.clients ?? aws.clients).documentClient,
       logger,
       metrics,
+      onOutcome: spy.record,
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.random === undefined ? {} : { random: options.random }),
     },
@@ -66,6 +71,7 @@ export function startInProcessWorker(
   if (options.start !== false) worker.start();
   return {
     worker,
+    spy,
     logs,
     emf,
     counted(name, template) {

@@ -171,10 +171,10 @@ test('submit --file and --count; missing input is a usage error naming what to d
 test('dlq list shows reasons; dlq redrive --reason moves only those back, attributes and trace context intact', async (t) => {
   const aws = await useIsolatedAws(t, { queues: { imageJobs: { maxReceiveCount: 2 } } });
   const w = startInProcessWorker(t, aws, {
-    env: { IMAGE_WORKER_FAULT_INJECTION: 'true', BACKOFF_MAX_SECONDS: '1' },
+    env: { IMAGE_WORKER_FAULT_INJECTION: 'true', BACKOFF_MAX_SECONDS: '1', MAX_ATTEMPTS: '2' },
   });
   const poison = testJob({ jobId: 'poison-1', template: 'no-such-template' });
-  // Fails its first 2 attempts: with maxReceiveCount 2 SQS dead-letters it; after a redrive it succeeds.
+  // Fails its first 2 attempts: with MAX_ATTEMPTS 2 the worker dead-letters it; after a redrive it succeeds.
   const flaky = testJob({ jobId: 'flaky-1', template: 'test-transient-fault', params: { failAttempts: 2 } });
   const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
   await submitImageJob(aws.clients.sqs, aws.urls.imageJobs, poison);
@@ -203,14 +203,14 @@ test('dlq list shows reasons; dlq redrive --reason moves only those back, attrib
     a.jobId.localeCompare(b.jobId),
   );
   t.like(rows, [
-    { jobId: 'flaky-1', reason: 'MAX_RECEIVES_EXCEEDED', ledger: 'FAILED INJECTED_TRANSIENT_FAULT' },
+    { jobId: 'flaky-1', reason: 'ATTEMPTS_EXHAUSTED', ledger: 'FAILED ATTEMPTS_EXHAUSTED' },
     { jobId: 'poison-1', reason: 'TEMPLATE_UNKNOWN', ledger: 'no record' },
   ]);
   // Listing leaves the messages where they were.
   await waitForMessageCount(aws.clients.sqs, aws.urls.imageJobsDlq, 2);
 
-  await dlqRedriveCommand(env, { max: 100, reason: 'MAX_RECEIVES_EXCEEDED', method: 'auto' }, out);
-  t.true(lines.includes('redriven flaky-1 (MAX_RECEIVES_EXCEEDED) -> ' + aws.urls.imageJobs));
+  await dlqRedriveCommand(env, { max: 100, reason: 'ATTEMPTS_EXHAUSTED', method: 'auto' }, out);
+  t.true(lines.includes('redriven flaky-1 (ATTEMPTS_EXHAUSTED) -> ' + aws.urls.imageJobs));
   t.true(lines.includes('left 1 message(s) with another reason in the DLQ'));
 
   const { Messages = [] } = await aws.clients.sqs.send(
@@ -228,7 +228,9 @@ test('dlq list shows reasons; dlq redrive --reason moves only those back, attrib
   t.false(Object.keys(Messages[0]?.MessageAttributes ?? {}).some((name) => name.startsWith('dlq-')));
 
   // The redriven job now succeeds (its ledger FAILED is retryable); the poison one stays put.
-  const again = startInProcessWorker(t, aws, { env: { IMAGE_WORKER_FAULT_INJECTION: 'true' } });
+  const again = startInProcessWorker(t, aws, {
+    env: { IMAGE_WORKER_FAULT_INJECTION: 'true', MAX_ATTEMPTS: '2' },
+  });
   await waitForItem(
     aws.clients.documentClient,
     { table: aws.tables.imageJobs, key: { jobId: 'flaky-1' }, predicate: (i) => i.status === 'COMPLETED' },

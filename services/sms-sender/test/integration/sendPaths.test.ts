@@ -46,7 +46,7 @@ async function inProcessSender(
   const sender = createSmsSender(
     {
       provider: outbox,
-      ledger: createSendLedger({ ledger: leaseLedger, ddb }),
+      ledger: createSendLedger({ ledger: leaseLedger }),
       publisher: createStatusPublisher({ sqs: aws.clients.sqs }, { queueUrl: aws.urls.inviteEvents }),
       rateLimiter: createTokenBucket({}, { ratePerSecond: 100 }),
       metrics: createMetrics(
@@ -169,7 +169,7 @@ test('a DynamoDB failure right after the provider accepted is retried, not turne
   t.is(fault.hits, 4);
   t.is((await outboxMessages(outboxDir)).length, 1);
   t.like(await ledgerItem(aws, request.invitationId), { status: 'COMPLETED', inFlight: null, attempts: 1 });
-  t.is(logs.filter((l) => l.msg === 'recording the accepted SMS failed; retrying').length, 1);
+  t.is(logs.filter((l) => l.msg === 'recording the completion failed; retrying').length, 1);
   t.is(
     logs.filter((l) => String(l.msg).startsWith('provider accepted the SMS but recording it failed')).length,
     0,

@@ -1,0 +1,36 @@
+/**
+ * The ledger's states, in one place. A later state (e.g. QUEUED written by a producer, CANCELLED,
+ * DEAD_LETTERED) is added here and to the list it belongs to; the acquire condition, the record
+ * parser and the acquire result are all built from these lists.
+ */
+export const LEASE_STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'] as const;
+
+/** States a worker may acquire from without looking further (plus absent, retryable FAILED, expired PROCESSING). */
+export const FREELY_ACQUIRABLE_STATUSES = ['PENDING'] as const;
+
+/** States no lease ever leaves (FAILED only when not retryable). */
+export const TERMINAL_STATUSES = ['COMPLETED', 'FAILED'] as const;
+
+/** Attributes the ledger owns; callers cannot set or remove them through `attributes` / `update`. */
+export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'status',
+  'leaseOwner',
+  'leaseToken',
+  'leaseExpiresAt',
+  'version',
+  'attempts',
+  'failures',
+  'createdAt',
+  'updatedAt',
+  'startedAt',
+  'completedAt',
+  'failedAt',
+  'lastError',
+]);
+
+/** Default clock-skew allowance: at most 1 s, and never more than a tenth of the lease. */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 1_000;
+/** Default safety margin a side effect needs left on the lease: at most 1 s, at most a tenth of it. */
+export const DEFAULT_MAX_SAFETY_MARGIN_MS = 1_000;
+/** Extra tries of an acquire whose request failed in transit (same lease token, so it stays idempotent). */
+export const DEFAULT_ACQUIRE_RETRIES = 2;

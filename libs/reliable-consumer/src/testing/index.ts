@@ -1,0 +1,2 @@
+export { OutcomeSpy } from './OutcomeSpy.ts';
+export type { OutcomeMatch, OutcomeSpyOptions } from './OutcomeSpy.ts';
