@@ -32,7 +32,7 @@ export const LEGACY_QUEUED_STATUS = 'PENDING';
  * What a submit stores. The worker's acquire accepts it, a released lease (PENDING) and a missing
  * item (a producer that only speaks SQS).
  */
-export const SUBMITTED_STATUS: string = LEGACY_QUEUED_STATUS;
+export const SUBMITTED_STATUS = 'QUEUED';
 
 /** The image-jobs table's partition key and its sparse index (libs/aws-resources definition). */
 export const KEY_ATTRIBUTE = 'jobId';

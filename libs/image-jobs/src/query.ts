@@ -82,8 +82,12 @@ export async function listJobs(
         { abortSignal: options.signal },
       );
       for (const item of page.Items ?? []) {
+        const job = toJobView(item);
+        // An entry left by an earlier visit to this state (a FAILED job redriven and completed):
+        // index keys are overwritten when a job enters an attention state again, never removed.
+        if (job.state !== options.status) continue;
         if (jobs.length === limit) return { jobs, truncated: true };
-        jobs.push(toJobView(item));
+        jobs.push(job);
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey !== undefined);

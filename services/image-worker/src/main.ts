@@ -52,7 +52,14 @@ try {
 }
 
 const worker = createImageWorker(
-  { sqs: clients.sqs, s3: clients.s3, documentClient: clients.documentClient, logger, metrics },
+  {
+    sqs: clients.sqs,
+    s3: clients.s3,
+    sns: clients.sns,
+    documentClient: clients.documentClient,
+    logger,
+    metrics,
+  },
   { ...config, maxReceiveCount },
 );
 const health = await startHealthServer(
