@@ -61,7 +61,7 @@ export function createJobEventPublisher(
     );
     return output.MessageId ?? '';
   }
-  return { topicArn: options.topicArn, publish: publish as JobEventPublisher['publish'] };
+  return { topicArn: options.topicArn, publish: publish };
 }
 
 const str = (value: unknown): string | undefined =>

@@ -65,7 +65,7 @@ async function objectKeys(aws: IsolatedAws): Promise<string[]> {
   return (listed.Contents ?? []).map((o) => o.Key ?? '');
 }
 
-test('completion events: one per job, published after the ledger says COMPLETED, with the trace context', async (t) => {
+test('completion events: one per job, published after the ledger says COMPLETED, marker cleared', async (t) => {
   const aws = await useIsolatedAws(t);
   const { deps, target } = wiring(aws);
   const jobs = [testJob({ correlationId: 'ev-1' }), testJob(), testJob({ format: 'jpeg' })];
@@ -97,10 +97,8 @@ test('completion events: one per job, published after the ledger says COMPLETED,
     t.is(payload.s3Uri, job?.result?.s3Uri ?? 'missing');
     t.is(payload.attempts, 1);
     t.true((payload.queueToCompleteMs ?? -1) >= 0);
-    t.regex(
-      event.message.MessageAttributes?.traceparent?.StringValue ?? '',
-      /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/,
-    );
+    // The trace context in the event's attributes: tracing.test.ts (needs a tracer provider).
+    t.is(event.message.MessageAttributes?.contract?.StringValue, 'image.job.completed');
   }
   t.is(seen.find((e) => e.payload.jobId === jobs[0]?.jobId)?.payload.correlationId, 'ev-1');
 });
@@ -130,7 +128,15 @@ test('cancel a running job (a slow fractal): abandoned at its next heartbeat, CA
   const aws = await useIsolatedAws(t);
   const { deps, target } = wiring(aws);
   const job = slowFractalJob(await iterationsFor(15_000));
-  const w = startInProcessWorker(t, aws, { env: { MAX_FRACTAL_ITERATIONS: '1000000000' } });
+  // A lease long enough that a loaded machine's late heartbeat does not lose it first: then the
+  // holder learns of the cancel from its renewal (or its fenced write before the upload).
+  const w = startInProcessWorker(t, aws, {
+    env: {
+      MAX_FRACTAL_ITERATIONS: '1000000000',
+      LEASE_DURATION_MS: '15000',
+      VISIBILITY_TIMEOUT_SECONDS: '15',
+    },
+  });
   await submitImageJob(deps, job, target);
   await waitFor(async () => (await getJob(deps, job.jobId, target))?.state === 'PROCESSING', {
     description: 'the job PROCESSING',
@@ -141,10 +147,7 @@ test('cancel a running job (a slow fractal): abandoned at its next heartbeat, CA
 
   await waitFor(() => w.logged('job cancelled while running; abandoned without side effects').length > 0, {
     description: 'the holder abandons the job',
-    timeoutMs: 90_000,
-  }).catch((e: unknown) => {
-    t.log(w.logs.map((l) => `${String(l.msg)} ${JSON.stringify(l.err ?? '')}`.slice(0, 300)).join('\n'));
-    throw e;
+    timeoutMs: 60_000,
   });
   // The message is settled: acknowledged as cancelled (now or on its redelivery).
   await waitForQueueEmpty(aws.clients.sqs, aws.urls.imageJobs, { timeoutMs: 60_000 });
@@ -153,6 +156,7 @@ test('cancel a running job (a slow fractal): abandoned at its next heartbeat, CA
   t.is(after?.result, undefined);
   t.deepEqual(await objectKeys(aws), []);
   t.false((await drainEvents(aws)).some((e) => e.contract === 'image.job.completed'));
+  t.true(w.counted('JobsCancelled') >= 1);
 });
 
 test('poison with a readable job id: DEAD_LETTERED with the reason, listed, the DLQ keeps it, a failure event', async (t) => {
