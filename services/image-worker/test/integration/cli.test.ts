@@ -204,7 +204,7 @@ test('dlq list shows reasons; dlq redrive --reason moves only those back, attrib
   );
   t.like(rows, [
     { jobId: 'flaky-1', reason: 'ATTEMPTS_EXHAUSTED', ledger: 'FAILED ATTEMPTS_EXHAUSTED' },
-    { jobId: 'poison-1', reason: 'TEMPLATE_UNKNOWN', ledger: 'no record' },
+    { jobId: 'poison-1', reason: 'TEMPLATE_UNKNOWN', ledger: 'DEAD_LETTERED TEMPLATE_UNKNOWN' },
   ]);
   // Listing leaves the messages where they were.
   await waitForMessageCount(aws.clients.sqs, aws.urls.imageJobsDlq, 2);
