@@ -80,6 +80,7 @@ export function toJobView(item: Record<string, unknown>): JobView {
     completedAt: num(item.completedAt),
     failedAt: num(item.failedAt) ?? num(item.deadLetteredAt),
     cancelledAt: num(item.cancelledAt),
+    cancelReason: str(item.cancelReason),
     updatedAt: num(item.updatedAt),
     messageSentAt: num(item.messageSentAt),
     messageId: str(item.messageId),

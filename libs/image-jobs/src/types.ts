@@ -71,6 +71,8 @@ export interface JobView {
   completedAt: number | undefined;
   failedAt: number | undefined;
   cancelledAt: number | undefined;
+  /** Why it was cancelled, as the canceller said. */
+  cancelReason: string | undefined;
   updatedAt: number | undefined;
   /** When the submit's message was confirmed sent; undefined on a QUEUED job = never sent (resubmit it). */
   messageSentAt: number | undefined;

@@ -92,7 +92,11 @@ export async function listCommand(
         job.jobId,
         when(job.failedAt ?? job.cancelledAt ?? job.updatedAt),
         String(job.attempts),
-        job.lastError === undefined ? '-' : `${job.lastError.code}: ${job.lastError.message}`.slice(0, 80),
+        job.state === 'CANCELLED'
+          ? `cancelled: ${job.cancelReason ?? '-'}`.slice(0, 80)
+          : job.lastError === undefined
+            ? '-'
+            : `${job.lastError.code}: ${job.lastError.message}`.slice(0, 80),
       ]),
     ),
   );

@@ -47,6 +47,7 @@ export function describeJob(job: JobView, now: number): Record<string, unknown> 
     completedAt: iso(job.completedAt),
     failedAt: iso(job.failedAt),
     cancelledAt: iso(job.cancelledAt),
+    cancelReason: job.cancelReason,
     updatedAt: iso(job.updatedAt),
     lastError: job.lastError,
     result: job.result,
@@ -78,7 +79,12 @@ export function formatJob(job: JobView, now: number): string {
     ['started', iso(job.startedAt)],
     ['completed', iso(job.completedAt)],
     ['failed', iso(job.failedAt)],
-    ['cancelled', iso(job.cancelledAt)],
+    [
+      'cancelled',
+      job.cancelledAt === undefined
+        ? undefined
+        : `${iso(job.cancelledAt) ?? ''} (${job.cancelReason ?? 'no reason given'})`,
+    ],
     ['updated', iso(job.updatedAt)],
     [
       'lease',
