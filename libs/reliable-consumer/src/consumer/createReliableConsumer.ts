@@ -257,7 +257,6 @@ export function createReliableConsumer<C extends ContractName>(
             log: messageLog,
             span,
             onHeartbeat: (fn: () => Promise<void>) => void hooks.push(fn),
-            stopHeartbeat: () => heartbeat.stop(),
             // The runtime check above (accepted.has) is what narrows `decoded` to C; TypeScript cannot
             // follow a Set lookup into a generic distributive type, hence the one cast.
           } as unknown as HandlerContext<C>;

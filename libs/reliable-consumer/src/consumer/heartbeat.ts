@@ -94,8 +94,7 @@ export function startHeartbeat(config: HeartbeatConfig): { stop(): Promise<void>
   return {
     /**
      * No further beats; resolves once a beat in progress has finished. Awaited before the message is
-     * settled (a late extension would undo a release or a backoff) and offered to handlers as
-     * ctx.stopHeartbeat() (a late lease renewal would bump the version under a final ledger write).
+     * settled (a late extension would undo a release or a backoff).
      */
     async stop() {
       stopped = true;

@@ -37,14 +37,11 @@ export interface HandlerContextBase {
   signal: AbortSignal;
   log: ConsumerLogger;
   span: Span;
-  /** Runs `fn` on every heartbeat, after the visibility extension (e.g. `() => ledger.renew(lease)`). */
-  onHeartbeat(fn: () => Promise<void>): void;
   /**
-   * Stops heartbeats and waits for one in progress. Call it right before the final ledger write
-   * (complete/fail): a renewal landing in between would bump the fencing version under that write.
-   * Visibility is not extended afterwards, so keep what follows short.
+   * Runs `fn` on every heartbeat, after the visibility extension. `withLease` registers its lease
+   * renewal here and serialises it with its own writes (so no renewal lands under the final write).
    */
-  stopHeartbeat(): Promise<void>;
+  onHeartbeat(fn: () => Promise<void>): void;
 }
 
 /**

@@ -193,6 +193,7 @@ export async function withLease(
       // The verdict could not be stored: retry the delivery rather than let the message leave while
       // the ledger says PROCESSING. The lease expires meanwhile; the next holder decides again.
       log.warn({ err: writeError, code }, 'could not record the failure in the ledger; will retry');
+      observe({ kind: 'retrying', code, failures: holder.view.failures });
       return { kind: 'retry', reason: code };
     }
 
@@ -272,11 +273,12 @@ export async function withLease(
       } else {
         await holder.final((lease, call) => ledger.release(lease, call));
       }
-      observe({ kind: 'released', reason: reason.reason });
       log.warn({ reason: reason.reason }, `${subject} aborted; lease handed back`);
     } catch (error) {
       // The lease then simply expires; the next delivery defers until it does.
       log.warn({ err: error }, 'could not hand the lease back; it will expire');
+    } finally {
+      observe({ kind: 'released', reason: reason.reason });
     }
   }
 }

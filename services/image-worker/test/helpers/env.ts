@@ -14,7 +14,9 @@ export function workerEnv(aws: IsolatedAws, overrides: Record<string, string> = 
     RECEIVE_WAIT_SECONDS: '1',
     VISIBILITY_TIMEOUT_SECONDS: '4',
     HEARTBEAT_INTERVAL_SECONDS: '1',
-    LEASE_DURATION_MS: '4000',
+    // Well above DynamoDB Local's latency on a loaded 2-core machine: a holder abandons a lease
+    // whose acquire answer arrives with less than skew + margin (2 x lease/10) of it left.
+    LEASE_DURATION_MS: '8000',
     RENDER_THREADS: '1',
     WORKER_CONCURRENCY: '2',
     SHUTDOWN_GRACE_MS: '15000',

@@ -169,7 +169,8 @@ test('submit --file and --count; missing input is a usage error naming what to d
 });
 
 test('dlq list shows reasons; dlq redrive --reason moves only those back, attributes and trace context intact', async (t) => {
-  const aws = await useIsolatedAws(t, { queues: { imageJobs: { maxReceiveCount: 2 } } });
+  // The backstop above the retry limit, so a receive burned on a loaded machine does not decide.
+  const aws = await useIsolatedAws(t, { queues: { imageJobs: { maxReceiveCount: 4 } } });
   const w = startInProcessWorker(t, aws, {
     env: { IMAGE_WORKER_FAULT_INJECTION: 'true', BACKOFF_MAX_SECONDS: '1', MAX_ATTEMPTS: '2' },
   });
@@ -191,10 +192,17 @@ test('dlq list shows reasons; dlq redrive --reason moves only those back, attrib
   );
   await waitForItem(
     aws.clients.documentClient,
-    { table: aws.tables.imageJobs, key: { jobId: 'flaky-1' }, predicate: (i) => i.status === 'FAILED' },
-    { timeoutMs: 30_000 },
+    {
+      table: aws.tables.imageJobs,
+      key: { jobId: 'flaky-1' },
+      // FAILED alone is the retryable state between attempts; the give-up names its reason.
+      predicate: (i) =>
+        i.status === 'FAILED' &&
+        (i.lastError as { code?: string } | undefined)?.code === 'ATTEMPTS_EXHAUSTED',
+    },
+    { timeoutMs: 60_000 },
   );
-  await waitForMessageCount(aws.clients.sqs, aws.urls.imageJobsDlq, 2, { timeoutMs: 20_000 });
+  await waitForMessageCount(aws.clients.sqs, aws.urls.imageJobsDlq, 2, { timeoutMs: 30_000 });
   await w.worker.stop();
 
   const { env, out, lines, json } = await inProcess(t, aws);

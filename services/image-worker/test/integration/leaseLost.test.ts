@@ -7,11 +7,8 @@ import { iterationsFor, slowFractalJob } from '../helpers/jobs.ts';
 
 const HOUR_MS = 3_600_000;
 
-async function settledAbandoned(w: InProcessWorker): Promise<void> {
-  await waitFor(() => w.logs.some((l) => l.msg === 'message settled' && l.outcome === 'abandoned'), {
-    description: 'the stale worker to abandon the message',
-    timeoutMs: 20_000,
-  });
+async function settledAbandoned(w: InProcessWorker, jobId: string): Promise<void> {
+  await w.spy.waitFor({ bindings: { jobId } }, 'abandoned', 20_000);
 }
 
 test('a worker whose lease was taken over stops: no upload, no completion', async (t) => {
@@ -33,7 +30,7 @@ test('a worker whose lease was taken over stops: no upload, no completion', asyn
   const takeover = await usurper.acquire(job.jobId, 'usurper');
   t.is(takeover.kind, 'acquired');
 
-  await settledAbandoned(w);
+  await settledAbandoned(w, job.jobId);
   const lost = w.logs.find((l) => l.msg === 'lease lost; abandoning the job without side effects');
   t.like(lost?.err, { type: 'RenderCancelled' }, 'the render thread was stopped mid-render');
   t.is(putsOf(counter, `jobs/${job.jobId}.png`), 0, 'nothing uploaded');
@@ -65,7 +62,7 @@ test('a worker whose own clock runs past its lease (paused, skewed) cannot renew
 
   // As if the process had been frozen for an hour: every holder write is now past leaseExpiresAt.
   skewMs = HOUR_MS;
-  await settledAbandoned(w);
+  await settledAbandoned(w, job.jobId);
   t.is(putsOf(counter, `jobs/${job.jobId}.png`), 0, 'nothing uploaded');
   const record = await w.worker.ledger.get(job.jobId);
   t.is(record?.status, 'PROCESSING', 'not completed');

@@ -79,13 +79,13 @@ test('poison goes to the DLQ at once with its reason and is never retried', asyn
   // Never retried: every message was settled once, on its first receive, as a dead letter.
   const settled = await waitFor(
     () => {
-      const lines = w.logs.filter((l) => l.msg === 'message settled');
-      return lines.length >= 5 ? lines : undefined;
+      const events = w.spy.events();
+      return events.length >= 5 ? events : undefined;
     },
     { description: '5 settled messages', timeoutMs: 5_000 },
   );
   t.is(settled.length, 5);
-  t.true(settled.every((l) => l.outcome === 'dead-letter' && l.receiveCount === 1));
+  t.true(settled.every((e) => e.kind === 'dead-letter' && e.receiveCount === 1));
   // Poison with a readable job id is recorded DEAD_LETTERED with the reason, before any lease is
   // spent on it; DEAD_LETTERED stays acquirable, so a redrive after a fix works.
   for (const [job, code] of [

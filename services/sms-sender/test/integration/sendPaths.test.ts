@@ -2,7 +2,7 @@
 // SQS for status events) so a test can put the ledger in the state a crash would have left behind.
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAwsClients } from '@platform/aws-resources';
-import { createLeaseLedger, type HandlerContext } from '@platform/reliable-consumer';
+import { createLeaseLedger, type HandlerContext, type LeaseLedger } from '@platform/reliable-consumer';
 import { createLogger, createMetrics } from '@platform/telemetry';
 import { startRequestCounter, useIsolatedAws, type IsolatedAws } from '@platform/testkit';
 import test, { type ExecutionContext } from 'ava';
@@ -22,7 +22,14 @@ import {
 async function inProcessSender(
   t: ExecutionContext,
   aws: IsolatedAws,
-  options: { ddb?: DynamoDBDocumentClient; sender?: Partial<SmsSenderOptions> } = {},
+  options: {
+    ddb?: DynamoDBDocumentClient;
+    sender?: Partial<SmsSenderOptions>;
+    /** The lease ledger's monotonic clock (the holder's own deadline). */
+    monotonic?: () => number;
+    /** Wraps the lease ledger (e.g. to move the clock right after a write). */
+    wrapLedger?: (ledger: LeaseLedger) => LeaseLedger;
+  } = {},
 ) {
   const outboxDir = await tempOutboxDir(t);
   const outbox = createLocalOutbox({}, { dir: outboxDir });
@@ -34,8 +41,8 @@ async function inProcessSender(
     destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   });
   const ddb = options.ddb ?? aws.clients.documentClient;
-  const leaseLedger = createLeaseLedger(
-    { ddb },
+  const created = createLeaseLedger(
+    { ddb, ...(options.monotonic === undefined ? {} : { monotonic: options.monotonic }) },
     {
       tableName: aws.tables.smsMessages,
       keyName: 'invitationId',
@@ -43,6 +50,7 @@ async function inProcessSender(
       ttlAttribute: 'ttl',
     },
   );
+  const leaseLedger = options.wrapLedger?.(created) ?? created;
   const sender = createSmsSender(
     {
       provider: outbox,
@@ -174,4 +182,36 @@ test('a DynamoDB failure right after the provider accepted is retried, not turne
     logs.filter((l) => String(l.msg).startsWith('provider accepted the SMS but recording it failed')).length,
     0,
   );
+});
+
+test("a lease that runs out (by the holder's own monotonic clock) between the in-flight mark and the provider call: no provider call, no further write", async (t) => {
+  const aws = await useIsolatedAws(t);
+  let now = 0;
+  const writes: string[] = [];
+  const { deliver, outboxDir, logs } = await inProcessSender(t, aws, {
+    monotonic: () => now,
+    wrapLedger: (ledger) => ({
+      ...ledger,
+      update: async (...args) => {
+        writes.push('update');
+        const record = await ledger.update(...args);
+        // The process is paused right after the in-flight write, for longer than the 30 s lease.
+        now += 31_000;
+        return record;
+      },
+      complete: (...args) => (writes.push('complete'), ledger.complete(...args)),
+      fail: (...args) => (writes.push('fail'), ledger.fail(...args)),
+      release: (...args) => (writes.push('release'), ledger.release(...args)),
+    }),
+  });
+  const request = smsRequest();
+
+  const outcome = await deliver(request);
+
+  t.deepEqual(outcome, { kind: 'retry', reason: 'LEASE_LOST' });
+  t.is((await outboxMessages(outboxDir)).length, 0, 'the provider was never called');
+  t.deepEqual(writes, ['update'], 'no write after the lease ran out');
+  t.is(logs.filter((l) => l.msg === 'sms attempt').length, 0);
+  // The in-flight mark stays: the next holder treats the attempt as "maybe sent" (the policy decides).
+  t.like(await ledgerItem(aws, request.invitationId), { status: 'PROCESSING', inFlight: { attempt: 1 } });
 });
