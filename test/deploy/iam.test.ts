@@ -91,6 +91,7 @@ function configuredResources(env: Record<string, string>, service: ServiceName):
   const definition = defineResources({ envName: env.ENV_NAME ?? '' });
   for (const [variable, value] of Object.entries(env)) {
     if (/_(QUEUE|DLQ)_URL$/.test(variable)) resources.add(queueArn(value));
+    if (/_TOPIC_ARN$/.test(variable)) resources.add(value);
     if (/_TABLE$/.test(variable)) {
       const table = `arn:aws:dynamodb:${env.AWS_REGION}:${account}:table/${value}`;
       resources.add(table);
@@ -162,7 +163,7 @@ for (const service of SERVICES) {
         t.is(statement.Condition?.StringEquals?.['cloudwatch:namespace'], env.METRICS_NAMESPACE);
         continue;
       }
-      if (prefix === 'sns') {
+      if (prefix === 'sns' && statement.NotResource !== undefined) {
         // SMS to phone numbers has no resource ARN; NotResource on every topic allows only that.
         t.deepEqual(actions, ['sns:Publish'], where);
         t.deepEqual(list(statement.NotResource), ['arn:aws:sns:*:*:*'], where);

@@ -5,9 +5,9 @@
  * queue, a table or the bucket.
  */
 
-export type QueueKey = 'imageJobs' | 'smsRequests' | 'inviteEvents' | 'smsEvents';
+export type QueueKey = 'imageJobs' | 'smsRequests' | 'inviteEvents' | 'smsEvents' | 'imageJobEvents';
 export type TableKey = 'imageJobs' | 'invitations' | 'smsMessages' | 'smsDirectory';
-export type TopicKey = 'smsEvents';
+export type TopicKey = 'smsEvents' | 'imageJobEvents';
 
 export interface QueueSettings {
   /** Seconds a received message stays invisible before SQS offers it again. */
@@ -141,6 +141,15 @@ const QUEUE_DEFAULTS: Record<QueueKey, { suffix: string } & QueueSettings> = {
     messageRetentionSeconds: FOUR_DAYS_SECONDS,
     receiveWaitTimeSeconds: LONG_POLL_SECONDS,
   },
+  // The image-job-events topic's default subscriber (job completion/failure events for producers
+  // such as invite-api's share cards); events are small and idempotent to apply (dedupe on jobId).
+  imageJobEvents: {
+    suffix: 'image-job-events',
+    visibilityTimeoutSeconds: 30,
+    maxReceiveCount: 10,
+    messageRetentionSeconds: FOUR_DAYS_SECONDS,
+    receiveWaitTimeSeconds: LONG_POLL_SECONDS,
+  },
 };
 
 // Same rule as S3 bucket names' first label minus dots: lower case, digits, hyphens; 1-40 characters
@@ -180,7 +189,16 @@ export function defineResources({ envName, overrides = {} }: DefineResourcesOpti
       key: 'imageJobs',
       name: `${envName}-image-jobs`,
       partitionKey: { name: 'jobId', type: 'S' },
-      globalSecondaryIndexes: [],
+      // Sparse: only jobs that need a person (FAILED, DEAD_LETTERED, CANCELLED) carry the key, which
+      // is `<status>#<UTC day>`, so `jobs list --status` never scans and the common states
+      // (QUEUED, PROCESSING, COMPLETED) write nothing to the index (no hot partition).
+      globalSecondaryIndexes: [
+        {
+          name: 'byAttentionStatus',
+          partitionKey: { name: 'attentionKey', type: 'S' },
+          sortKey: { name: 'attentionSort', type: 'S' },
+        },
+      ],
       ttlAttribute: 'expiresAt',
       pointInTimeRecovery,
     },
@@ -222,6 +240,13 @@ export function defineResources({ envName, overrides = {} }: DefineResourcesOpti
       subscriptions: ['smsEvents'],
       // The configuration set's event destination and the two-way SMS channel publish as this principal.
       publisherServices: ['sms-voice.amazonaws.com'],
+    },
+    // Job completion/failure events (image-worker publishes; producers subscribe their own queues).
+    imageJobEvents: {
+      key: 'imageJobEvents',
+      name: `${envName}-image-job-events`,
+      subscriptions: ['imageJobEvents'],
+      publisherServices: [],
     },
   };
 

@@ -23,5 +23,8 @@ export function resourceEnv(provisioned: ProvisionedResources): Record<string, s
     SMS_EVENTS_DLQ_URL: queues.smsEvents.dlqUrl,
     SMS_EVENTS_TOPIC_ARN: topics.smsEvents.arn,
     SMS_DIRECTORY_TABLE: tables.smsDirectory.name,
+    IMAGE_JOB_EVENTS_TOPIC_ARN: topics.imageJobEvents.arn,
+    IMAGE_JOB_EVENTS_QUEUE_URL: queues.imageJobEvents.url,
+    IMAGE_JOB_EVENTS_DLQ_URL: queues.imageJobEvents.dlqUrl,
   };
 }

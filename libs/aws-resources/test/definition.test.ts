@@ -10,7 +10,18 @@ test('names every resource under the environment prefix with the documented defa
       ['prod-sms-requests', 'prod-sms-requests-dlq', 30, 5],
       ['prod-invite-events', 'prod-invite-events-dlq', 30, 10],
       ['prod-sms-events', 'prod-sms-events-dlq', 30, 5],
+      ['prod-image-job-events', 'prod-image-job-events-dlq', 30, 10],
     ],
+  );
+  t.deepEqual(r.topics.imageJobEvents, {
+    key: 'imageJobEvents',
+    name: 'prod-image-job-events',
+    subscriptions: ['imageJobEvents'],
+    publisherServices: [],
+  });
+  t.deepEqual(
+    r.tables.imageJobs.globalSecondaryIndexes.map((g) => g.name),
+    ['byAttentionStatus'],
   );
   t.deepEqual(
     Object.values(r.tables).map((tb) => tb.name),

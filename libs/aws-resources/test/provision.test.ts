@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { PublishCommand } from '@aws-sdk/client-sns';
+import { ListSubscriptionsCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sharedAws } from '@platform/testkit';
 import test from 'ava';
@@ -33,7 +33,7 @@ test('a second run keeps everything and reports no changes', async (t) => {
   const first = await provision(clients, resources, quiet);
   t.true(first.changed);
   t.true(first.report.every((r) => r.action === 'created'));
-  t.is(first.report.length, 14); // 4 queues + 4 DLQs + 1 topic + 4 tables + 1 bucket
+  t.is(first.report.length, 17); // 5 queues + 5 DLQs + 2 topics + 4 tables + 1 bucket
 
   const printed: string[] = [];
   const second = await provision(clients, resources, { log: (text) => printed.push(text) });
@@ -43,7 +43,7 @@ test('a second run keeps everything and reports no changes', async (t) => {
     first.report.map((r) => [r.name, 'kept']),
   );
   t.deepEqual(second.queues, first.queues);
-  t.regex(printed.join('\n'), /0 created, 0 updated, 14 kept/);
+  t.regex(printed.join('\n'), /0 created, 0 updated, 17 kept/);
 });
 
 test('queue attributes, redrive, TTL and GSI are really set', async (t) => {
@@ -172,4 +172,47 @@ test('a changed visibility timeout and maxReceiveCount are updated in place', as
   t.is(attributes.VisibilityTimeout, '2');
   t.is(JSON.parse(attributes.RedrivePolicy ?? '{}').maxReceiveCount, 3);
   t.false((await provision(clients, changed, quiet)).changed);
+});
+
+test('the job events topic delivers raw bodies and attributes to its subscribed queue, with a policy that allows it', async (t) => {
+  const { clients, envName } = await setup(t);
+  const provisioned = await provision(clients, defineResources({ envName }), quiet);
+  const topic = provisioned.topics.imageJobEvents;
+  t.regex(topic.arn, new RegExp(`:${envName}-image-job-events$`));
+  const subscriptions = (await clients.sns.send(new ListSubscriptionsCommand({}))).Subscriptions ?? [];
+  t.deepEqual(
+    subscriptions.filter((s) => s.TopicArn === topic.arn).map((s) => [s.Protocol, s.Endpoint]),
+    [['sqs', provisioned.queues.imageJobEvents.arn]],
+  );
+
+  const queueUrl = provisioned.queues.imageJobEvents.url;
+  const policy = JSON.parse(
+    (
+      await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['Policy'] }),
+      )
+    ).Attributes?.Policy ?? '{}',
+  ) as { Statement: Array<{ Condition: unknown; Principal: unknown }> };
+  t.deepEqual(policy.Statement[0]?.Principal, { Service: 'sns.amazonaws.com' });
+  t.deepEqual(policy.Statement[0]?.Condition, { ArnEquals: { 'aws:SourceArn': topic.arn } });
+
+  await clients.sns.send(
+    new PublishCommand({
+      TopicArn: topic.arn,
+      Message: '{"jobId":"j-1"}',
+      MessageAttributes: {
+        contract: { DataType: 'String', StringValue: 'image.job.completed' },
+        traceparent: {
+          DataType: 'String',
+          StringValue: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        },
+      },
+    }),
+  );
+  const { Messages = [] } = await clients.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 5, MessageAttributeNames: ['All'] }),
+  );
+  t.is(Messages[0]?.Body, '{"jobId":"j-1"}');
+  t.is(Messages[0]?.MessageAttributes?.contract?.StringValue, 'image.job.completed');
+  t.regex(Messages[0]?.MessageAttributes?.traceparent?.StringValue ?? '', /^00-0af7651916cd43dd/);
 });

@@ -28,12 +28,17 @@ export type {
   ContractVersionEntry,
   LatestVersion,
   ImageJobRequested,
+  ImageJobCompleted,
+  ImageJobFailed,
   SmsRequested,
   SmsStatus,
   SmsOptOut,
 } from './registry.ts';
 export type {
   ImageJobRequestedV1,
+  ImageJobCompletedV1,
+  ImageJobFailedV1,
+  ImageJobFailureReason,
   SmsRequestedV1,
   SmsStatusV1,
   SmsOptoutV1,
@@ -42,6 +47,8 @@ export type {
 } from './generated/types.ts';
 export {
   IMAGE_JOB_REQUESTED_V1_EXAMPLES,
+  IMAGE_JOB_COMPLETED_V1_EXAMPLES,
+  IMAGE_JOB_FAILED_V1_EXAMPLES,
   SMS_REQUESTED_V1_EXAMPLES,
   SMS_STATUS_V1_EXAMPLES,
   SMS_OPTOUT_V1_EXAMPLES,

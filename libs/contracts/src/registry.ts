@@ -3,15 +3,26 @@
  * the source of truth; the payload types come from them through `src/generated/types.ts`.
  */
 import commonV1 from '../schemas/common.v1.schema.json' with { type: 'json' };
+import imageJobCompletedV1 from '../schemas/image.job.completed.v1.schema.json' with { type: 'json' };
+import imageJobFailedV1 from '../schemas/image.job.failed.v1.schema.json' with { type: 'json' };
 import imageJobRequestedV1 from '../schemas/image.job.requested.v1.schema.json' with { type: 'json' };
 import smsRequestedV1 from '../schemas/sms.requested.v1.schema.json' with { type: 'json' };
 import smsOptOutV1 from '../schemas/sms.optout.v1.schema.json' with { type: 'json' };
 import smsStatusV1 from '../schemas/sms.status.v1.schema.json' with { type: 'json' };
-import type { ImageJobRequestedV1, SmsOptoutV1, SmsRequestedV1, SmsStatusV1 } from './generated/types.ts';
+import type {
+  ImageJobCompletedV1,
+  ImageJobFailedV1,
+  ImageJobRequestedV1,
+  SmsOptoutV1,
+  SmsRequestedV1,
+  SmsStatusV1,
+} from './generated/types.ts';
 
 /** Payload type per contract and version. Adding a version means adding it here and to CONTRACTS. */
 export interface ContractPayloads {
   'image.job.requested': { 1: ImageJobRequestedV1 };
+  'image.job.completed': { 1: ImageJobCompletedV1 };
+  'image.job.failed': { 1: ImageJobFailedV1 };
   'sms.requested': { 1: SmsRequestedV1 };
   'sms.status': { 1: SmsStatusV1 };
   'sms.optout': { 1: SmsOptoutV1 };
@@ -23,6 +34,8 @@ export type ContractVersion<C extends ContractName> = keyof ContractPayloads[C] 
 /** The version producers write unless told otherwise. */
 export const LATEST_VERSION = {
   'image.job.requested': 1,
+  'image.job.completed': 1,
+  'image.job.failed': 1,
   'sms.requested': 1,
   'sms.status': 1,
   'sms.optout': 1,
@@ -37,6 +50,8 @@ export type ContractPayload<
 
 /** The current version's payload of each contract. */
 export type ImageJobRequested = ContractPayload<'image.job.requested'>;
+export type ImageJobCompleted = ContractPayload<'image.job.completed'>;
+export type ImageJobFailed = ContractPayload<'image.job.failed'>;
 export type SmsRequested = ContractPayload<'sms.requested'>;
 export type SmsStatus = ContractPayload<'sms.status'>;
 export type SmsOptOut = ContractPayload<'sms.optout'>;
@@ -55,6 +70,8 @@ export interface ContractEntry<C extends ContractName> {
 
 export const CONTRACTS: { readonly [C in ContractName]: ContractEntry<C> } = {
   'image.job.requested': { latest: 1, versions: { 1: imageJobRequestedV1 } },
+  'image.job.completed': { latest: 1, versions: { 1: imageJobCompletedV1 } },
+  'image.job.failed': { latest: 1, versions: { 1: imageJobFailedV1 } },
   'sms.requested': { latest: 1, versions: { 1: smsRequestedV1 } },
   'sms.status': { latest: 1, versions: { 1: smsStatusV1 } },
   'sms.optout': { latest: 1, versions: { 1: smsOptOutV1 } },

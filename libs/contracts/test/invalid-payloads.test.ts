@@ -1,5 +1,7 @@
 import test from 'ava';
 import {
+  IMAGE_JOB_COMPLETED_V1_EXAMPLES,
+  IMAGE_JOB_FAILED_V1_EXAMPLES,
   IMAGE_JOB_REQUESTED_V1_EXAMPLES,
   SMS_REQUESTED_V1_EXAMPLES,
   SMS_OPTOUT_V1_EXAMPLES,
@@ -24,6 +26,8 @@ const sent = SMS_STATUS_V1_EXAMPLES[0]!;
 const failed = SMS_STATUS_V1_EXAMPLES[1]!;
 const undelivered = SMS_STATUS_V1_EXAMPLES.find((e) => e.status === 'undelivered')!;
 const optOut = SMS_OPTOUT_V1_EXAMPLES[0]!;
+const jobCompleted = IMAGE_JOB_COMPLETED_V1_EXAMPLES[0]!;
+const jobFailed = IMAGE_JOB_FAILED_V1_EXAMPLES[0]!;
 
 function without(payload: object, key: string): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...payload };
@@ -35,6 +39,8 @@ const IMAGE = 'image.job.requested';
 const SMS = 'sms.requested';
 const STATUS = 'sms.status';
 const OPTOUT = 'sms.optout';
+const COMPLETED = 'image.job.completed';
+const FAILED = 'image.job.failed';
 
 const cases: InvalidCase[] = [
   // image.job.requested v1
@@ -364,6 +370,87 @@ const cases: InvalidCase[] = [
     path: '/occurredAt',
     keyword: 'required',
   },
+
+  // image.job.completed v1
+  {
+    contract: COMPLETED,
+    name: 'missing sha256',
+    payload: without(jobCompleted, 'sha256'),
+    path: '/sha256',
+    keyword: 'required',
+  },
+  {
+    contract: COMPLETED,
+    name: 'an upper-case or base64 sha256',
+    payload: { ...jobCompleted, sha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=' },
+    path: '/sha256',
+    keyword: 'pattern',
+  },
+  {
+    contract: COMPLETED,
+    name: 'an https URL instead of an s3 URI',
+    payload: { ...jobCompleted, s3Uri: 'https://bucket.s3.amazonaws.com/jobs/a.png' },
+    path: '/s3Uri',
+    keyword: 'pattern',
+  },
+  {
+    contract: COMPLETED,
+    name: 'a content type that is not an image',
+    payload: { ...jobCompleted, contentType: 'text/html' },
+    path: '/contentType',
+    keyword: 'enum',
+  },
+  {
+    contract: COMPLETED,
+    name: 'zero bytes',
+    payload: { ...jobCompleted, bytes: 0 },
+    path: '/bytes',
+    keyword: 'minimum',
+  },
+  {
+    contract: COMPLETED,
+    name: 'zero attempts',
+    payload: { ...jobCompleted, attempts: 0 },
+    path: '/attempts',
+    keyword: 'minimum',
+  },
+  {
+    contract: COMPLETED,
+    name: 'an unknown property',
+    payload: { ...jobCompleted, url: 'https://example.com/a.png' },
+    path: '/url',
+    keyword: 'additionalProperties',
+  },
+
+  // image.job.failed v1
+  {
+    contract: FAILED,
+    name: 'a state that is not a failure',
+    payload: { ...jobFailed, state: 'COMPLETED' },
+    path: '/state',
+    keyword: 'enum',
+  },
+  {
+    contract: FAILED,
+    name: 'a reason without retryable',
+    payload: { ...jobFailed, reason: { code: 'X', message: 'y' } },
+    path: '/reason/retryable',
+    keyword: 'required',
+  },
+  {
+    contract: FAILED,
+    name: 'a reason code with spaces',
+    payload: { ...jobFailed, reason: { code: 'bad code', message: 'y', retryable: false } },
+    path: '/reason/code',
+    keyword: 'pattern',
+  },
+  {
+    contract: FAILED,
+    name: 'missing failedAt',
+    payload: without(jobFailed, 'failedAt'),
+    path: '/failedAt',
+    keyword: 'required',
+  },
 ];
 
 for (const testCase of cases) {
@@ -379,7 +466,10 @@ for (const testCase of cases) {
 }
 
 test('every contract has invalid cases in the table', (t) => {
-  t.deepEqual(new Set(cases.map((c) => c.contract)), new Set<ContractName>([IMAGE, SMS, STATUS, OPTOUT]));
+  t.deepEqual(
+    new Set(cases.map((c) => c.contract)),
+    new Set<ContractName>([IMAGE, SMS, STATUS, OPTOUT, COMPLETED, FAILED]),
+  );
 });
 
 test('validation messages never echo the rejected value', (t) => {

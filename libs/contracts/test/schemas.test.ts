@@ -2,6 +2,8 @@ import test from 'ava';
 import { readdir, readFile } from 'node:fs/promises';
 import {
   CONTRACTS,
+  IMAGE_JOB_COMPLETED_V1_EXAMPLES,
+  IMAGE_JOB_FAILED_V1_EXAMPLES,
   IMAGE_JOB_REQUESTED_V1_EXAMPLES,
   SMS_REQUESTED_V1_EXAMPLES,
   SMS_OPTOUT_V1_EXAMPLES,
@@ -58,4 +60,6 @@ test('the generated example constants are the schemas examples', (t) => {
   t.deepEqual(SMS_REQUESTED_V1_EXAMPLES, CONTRACTS['sms.requested'].versions[1]['examples']);
   t.deepEqual(SMS_STATUS_V1_EXAMPLES, CONTRACTS['sms.status'].versions[1]['examples']);
   t.deepEqual(SMS_OPTOUT_V1_EXAMPLES, CONTRACTS['sms.optout'].versions[1]['examples']);
+  t.deepEqual(IMAGE_JOB_COMPLETED_V1_EXAMPLES, CONTRACTS['image.job.completed'].versions[1]['examples']);
+  t.deepEqual(IMAGE_JOB_FAILED_V1_EXAMPLES, CONTRACTS['image.job.failed'].versions[1]['examples']);
 });

@@ -12,6 +12,8 @@ import {
   type ContractName,
   type ContractVersion,
   type DecodedMessage,
+  type ImageJobCompleted,
+  type ImageJobFailed,
   type ImageJobRequested,
   type SmsRequested,
   type SmsStatus,
@@ -23,7 +25,17 @@ function assertType<T extends true>(): T | undefined {
 }
 
 // Names and versions.
-assertType<Equal<ContractName, 'image.job.requested' | 'sms.requested' | 'sms.status' | 'sms.optout'>>();
+assertType<
+  Equal<
+    ContractName,
+    | 'image.job.requested'
+    | 'image.job.completed'
+    | 'image.job.failed'
+    | 'sms.requested'
+    | 'sms.status'
+    | 'sms.optout'
+  >
+>();
 assertType<Equal<ContractVersion<'sms.optout'>, 1>>();
 assertType<Equal<ContractVersion<'sms.status'>, 1>>();
 assertType<Equal<DecodedMessage['contract'], ContractName>>();
@@ -31,6 +43,9 @@ assertType<Equal<DecodedMessage['contract'], ContractName>>();
 // Field types follow the schemas' enums and requirements.
 assertType<Equal<ImageJobRequested['format'], 'png' | 'jpeg' | 'webp'>>();
 assertType<Equal<ImageJobRequested['params'][string], string | number | boolean>>();
+assertType<Equal<ImageJobCompleted['contentType'], 'image/png' | 'image/jpeg' | 'image/webp'>>();
+assertType<Equal<ImageJobFailed['state'], 'FAILED' | 'DEAD_LETTERED'>>();
+assertType<Equal<ImageJobFailed['reason'], { code: string; message: string; retryable: boolean }>>();
 assertType<Equal<SmsStatus['provider'], 'sns' | 'twilio' | 'local'>>();
 assertType<Equal<SmsStatus['status'], 'sent' | 'delivered' | 'undelivered' | 'failed'>>();
 

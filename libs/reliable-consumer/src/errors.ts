@@ -5,7 +5,8 @@ import { PermanentError, TransientError } from '@platform/errors';
  * ran out. `deadline`: refused locally, before any request, because the holder's own monotonic lease
  * deadline (minus the safety margin) has passed (e.g. the process was paused).
  */
-export type LeaseLostReason = 'taken-over' | 'expired' | 'finished' | 'missing' | 'deadline';
+/** `cancelled`: the record was CANCELLED under the holder (a producer's cancel). */
+export type LeaseLostReason = 'taken-over' | 'expired' | 'finished' | 'missing' | 'deadline' | 'cancelled';
 
 /**
  * The fencing check failed: this owner no longer holds the lease (expired, taken over by another

@@ -6,6 +6,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import {
   createAwsClients,
@@ -40,7 +41,11 @@ export interface IsolatedAws {
     smsRequestsDlq: string;
     inviteEvents: string;
     inviteEventsDlq: string;
+    imageJobEvents: string;
+    imageJobEventsDlq: string;
   };
+  /** Topic ARNs. */
+  topics: { imageJobEvents: string };
   tables: { imageJobs: string; invitations: string; smsMessages: string };
   bucket: string;
   /** Clients pointed at the shared emulators (destroyed at teardown). */
@@ -84,12 +89,14 @@ export async function createIsolatedAws(
   });
   const clients = createAwsClients(aws.env);
   let cleaned: Promise<void> | undefined;
+  let topicArns: string[] = [];
   const cleanup = () => {
-    cleaned ??= removeResources(clients, resources).finally(() => clients.destroy());
+    cleaned ??= removeResources(clients, resources, topicArns).finally(() => clients.destroy());
     return cleaned;
   };
   onCleanup?.(cleanup);
   const provisioned = await provision(clients, resources, { log: () => {} });
+  topicArns = Object.values(provisioned.topics).map((topic) => topic.arn);
   const { queues, tables, bucket } = provisioned;
   return {
     envName,
@@ -102,7 +109,10 @@ export async function createIsolatedAws(
       smsRequestsDlq: queues.smsRequests.dlqUrl,
       inviteEvents: queues.inviteEvents.url,
       inviteEventsDlq: queues.inviteEvents.dlqUrl,
+      imageJobEvents: queues.imageJobEvents.url,
+      imageJobEventsDlq: queues.imageJobEvents.dlqUrl,
     },
+    topics: { imageJobEvents: provisioned.topics.imageJobEvents.arn },
     tables: {
       imageJobs: tables.imageJobs.name,
       invitations: tables.invitations.name,
@@ -116,7 +126,11 @@ export async function createIsolatedAws(
   };
 }
 
-async function removeResources(clients: AwsClients, resources: ResourceDefinition): Promise<void> {
+async function removeResources(
+  clients: AwsClients,
+  resources: ResourceDefinition,
+  topicArns: readonly string[],
+): Promise<void> {
   const queueNames = Object.values(resources.queues).flatMap((q) => [q.name, q.dlqName]);
   await Promise.allSettled([
     ...queueNames.map(async (name) => {
@@ -126,6 +140,8 @@ async function removeResources(clients: AwsClients, resources: ResourceDefinitio
     ...Object.values(resources.tables).map((table) =>
       clients.dynamodb.send(new DeleteTableCommand({ TableName: table.name })),
     ),
+    // Deleting a topic deletes its subscriptions.
+    ...topicArns.map((TopicArn) => clients.sns.send(new DeleteTopicCommand({ TopicArn }))),
     emptyAndDeleteBucket(clients.s3, resources.bucket.name),
   ]);
 }

@@ -13,6 +13,10 @@ const spec = {
   IMAGE_JOBS_DLQ_URL: url({ desc: 'Its dead-letter queue (poison messages are sent there at once)' }),
   IMAGE_JOBS_TABLE: str({ desc: 'The DynamoDB job ledger (partition key jobId)' }),
   ASSETS_BUCKET: str({ desc: 'Bucket for generated images' }),
+  IMAGE_JOB_EVENTS_TOPIC_ARN: str({
+    default: '',
+    desc: 'SNS topic for image.job.completed / image.job.failed events; empty publishes none',
+  }),
   ...consumerConfigSpec({
     concurrency: 4,
     visibilityTimeoutSeconds: 60,
@@ -53,6 +57,8 @@ export interface ImageWorkerConfig extends ConsumerConfig {
   dlqUrl: string;
   table: string;
   bucket: string;
+  /** The job events topic, or undefined: no events are published. */
+  eventsTopicArn: string | undefined;
   /** Failed attempts before a job is given up (ledger failures, never SQS receives). */
   maxAttempts: number;
   renderThreads: number;
@@ -76,6 +82,8 @@ export function readImageWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ima
     dlqUrl: c.IMAGE_JOBS_DLQ_URL,
     table: c.IMAGE_JOBS_TABLE,
     bucket: c.ASSETS_BUCKET,
+    eventsTopicArn:
+      c.IMAGE_JOB_EVENTS_TOPIC_ARN.trim() === '' ? undefined : c.IMAGE_JOB_EVENTS_TOPIC_ARN.trim(),
     ...consumer,
     maxAttempts: c.MAX_ATTEMPTS,
     renderThreads: c.RENDER_THREADS,

@@ -20,7 +20,7 @@ const COLOURS = ['#6366f1', '#0ea5e9', '#f59e0b', '#10b981', '#ef4444', '#a855f7
 export function demoJob(
   template: DemoTemplate,
   index: number,
-  options: { jobId?: string; requestedBy?: string } = {},
+  options: { jobId?: string; requestedBy?: string; correlationId?: string } = {},
 ): ImageJobRequestedV1 {
   const accent = COLOURS[index % COLOURS.length] ?? '#6366f1';
   const base = {
@@ -28,6 +28,7 @@ export function demoJob(
     template,
     requestedAt: new Date().toISOString(),
     requestedBy: options.requestedBy ?? 'cli:demo',
+    ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
   };
   switch (template) {
     case 'card':

@@ -1,12 +1,9 @@
 // How `npm start` (scripts/start.ts) runs the image worker locally: two replicas as separate
-// processes, then a small demo batch whose images are printed, in S3 and on disk, once rendered.
-import { join } from 'node:path';
+// processes, then a small demo batch: each job's id, state and a presigned URL, once rendered.
 import { setTimeout as delay } from 'node:timers/promises';
-import { objectPathOnDisk } from '@platform/aws-resources/embedded';
-import { createLeaseLedger } from '@platform/reliable-consumer';
+import { getJob, resultUrl, submitImageJobs } from '@platform/image-jobs';
 import type { DevContext, DevService } from '../../../scripts/lib/services.ts';
 import { DEMO_TEMPLATES, demoJob } from './demo.ts';
-import { submitImageJob } from './jobs/submit.ts';
 
 const DEMO_WAIT_MS = 120_000; // a loaded 2-core laptop renders the batch in seconds; this is a ceiling
 
@@ -28,41 +25,46 @@ export const devService: DevService = {
   async afterStart(ctx: DevContext) {
     const count = Number(ctx.env.IMAGE_WORKER_DEMO_JOBS ?? 6);
     if (!Number.isInteger(count) || count <= 0) return;
-    const { queues, tables, bucket } = ctx.resources;
+    const { queues, tables } = ctx.resources;
+    const deps = { ddb: ctx.clients.documentClient, sqs: ctx.clients.sqs, s3: ctx.clients.s3 };
+    const target = { tableName: tables.imageJobs.name, queueUrl: queues.imageJobs.url };
     // Round-robin over the templates; each template's own index varies its layout, style and format.
     const jobs = Array.from({ length: count }, (_, i) =>
       demoJob(DEMO_TEMPLATES[i % DEMO_TEMPLATES.length] ?? 'card', Math.floor(i / DEMO_TEMPLATES.length), {
         requestedBy: 'npm-start',
+        correlationId: 'npm-start-demo',
       }),
     );
-    for (const job of jobs) await submitImageJob(ctx.clients.sqs, queues.imageJobs.url, job);
+    const submitted = await submitImageJobs(deps, jobs, target);
+    for (const failed of submitted.filter((r) => !r.ok))
+      if (!failed.ok) ctx.print(`demo job ${failed.jobId} not submitted: ${failed.error.message}`);
     ctx.print(`submitted ${jobs.length} demo jobs (${DEMO_TEMPLATES.join(', ')}); waiting for the images…`);
 
-    const ledger = createLeaseLedger(
-      { ddb: ctx.clients.documentClient },
-      { tableName: tables.imageJobs.name, keyName: 'jobId', leaseDurationMs: 60_000 },
-    );
-    const s3Dir = join(ctx.dataDir, 's3');
-    const pending = new Set(jobs.map((j) => j.jobId));
+    const pending = new Set(submitted.filter((r) => r.ok).map((r) => r.jobId));
     const deadline = Date.now() + DEMO_WAIT_MS;
     while (pending.size > 0 && Date.now() < deadline) {
       for (const jobId of [...pending]) {
-        const record = await ledger.get(jobId);
-        if (record?.status !== 'COMPLETED' && record?.status !== 'FAILED') continue;
+        const job = await getJob(deps, jobId, target);
+        if (job === undefined || job.state === 'QUEUED' || job.state === 'PROCESSING') continue;
         pending.delete(jobId);
-        const key = typeof record.attributes.key === 'string' ? record.attributes.key : '';
-        ctx.print(
-          record.status === 'COMPLETED'
-            ? `${String(record.attributes.template).padEnd(8)} ${jobId}: ${String(record.attributes.s3Uri)}  on disk: ${objectPathOnDisk(s3Dir, bucket.name, key)}`
-            : `${jobId} FAILED: ${record.lastError?.code ?? '?'} ${record.lastError?.message ?? ''}`,
-        );
+        const template = (job.request?.template ?? '?').padEnd(8);
+        if (job.state !== 'COMPLETED') {
+          ctx.print(
+            `${template} ${jobId}  ${job.state}  ${job.lastError?.code ?? ''} ${job.lastError?.message ?? ''}`,
+          );
+          continue;
+        }
+        // A URL anyone can fetch (curl, a browser) for an hour, no AWS credentials needed.
+        const { url } = await resultUrl(deps, jobId, { ...target, expiresInSeconds: 3600 });
+        ctx.print(`${template} ${jobId}  COMPLETED  ${url}`);
       }
       if (pending.size > 0) await delay(250);
     }
     if (pending.size > 0)
       ctx.print(`still rendering after ${DEMO_WAIT_MS / 1000} s: ${[...pending].join(', ')}`);
+    ctx.print('download one: curl -o demo.png "<url above>"');
     ctx.print(
-      'more: npm run jobs -- submit --count 20 --template fractal | status <jobId> | get <jobId> -o out.png | dlq list',
+      'more: npm run jobs -- submit --count 20 --template fractal | status <jobId> | url <jobId> | cancel <jobId> | list --status FAILED | dlq list',
     );
   },
 };

@@ -25,7 +25,7 @@ await startService({
       config.maxReceiveCount ??
       (await readMaxReceiveCount(aws.sqs, config.queueUrl, { abortSignal: signal }));
     const worker = createImageWorker(
-      { sqs: aws.sqs, s3: aws.s3, documentClient: aws.documentClient, logger, metrics },
+      { sqs: aws.sqs, s3: aws.s3, sns: aws.sns, documentClient: aws.documentClient, logger, metrics },
       { ...config, maxReceiveCount },
     );
     worker.start();

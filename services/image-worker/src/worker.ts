@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
@@ -15,6 +16,7 @@ import {
 import type { Metrics } from '@platform/telemetry';
 import { ConfigError } from '@platform/errors';
 import { maxAttemptsProblem, type ImageWorkerConfig } from './config.ts';
+import { createJobEventPublisher } from './events/jobEvents.ts';
 import { createImageJobHandler, IMAGE_JOB_CONTRACT } from './jobs/handler.ts';
 import { createRenderPool, type RenderPool } from './render/RenderPool.ts';
 
@@ -22,6 +24,8 @@ export interface ImageWorkerDeps {
   sqs: Pick<SQSClient, 'send'>;
   s3: Pick<S3Client, 'send'>;
   documentClient: Pick<DynamoDBDocumentClient, 'send'>;
+  /** Publishes job events when the config names a topic (IMAGE_JOB_EVENTS_TOPIC_ARN). */
+  sns?: Pick<SNSClient, 'send'>;
   logger: ConsumerLogger;
   metrics: Metrics;
   /** Epoch ms; shared by the ledger (lease expiry) and the consumer. Injected by lease-loss tests. */
@@ -71,7 +75,16 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
   );
   const pool = createRenderPool({ metrics: deps.metrics }, { threads: config.renderThreads });
   const jobHandler = createImageJobHandler(
-    { ledger, s3: deps.s3, pool, metrics: deps.metrics, clock },
+    {
+      ledger,
+      s3: deps.s3,
+      pool,
+      metrics: deps.metrics,
+      clock,
+      ...(config.eventsTopicArn === undefined || deps.sns === undefined
+        ? {}
+        : { events: createJobEventPublisher({ sns: deps.sns }, { topicArn: config.eventsTopicArn }) }),
+    },
     {
       bucket: config.bucket,
       owner,

@@ -18,6 +18,8 @@ export const GENERATED_DIR = fileURLToPath(new URL('../generated/', import.meta.
 /** The schema files that define a contract version, in the order the generated files list them. */
 export const CONTRACT_SCHEMA_FILES = [
   'image.job.requested.v1.schema.json',
+  'image.job.completed.v1.schema.json',
+  'image.job.failed.v1.schema.json',
   'sms.requested.v1.schema.json',
   'sms.status.v1.schema.json',
   'sms.optout.v1.schema.json',

@@ -45,6 +45,101 @@ export interface ImageJobRequestedV1 {
 }
 
 /**
+ * Published by the image worker to the image-job-events topic after the job ledger says COMPLETED. Delivery is at least once: a crash between the ledger write and the publish re-publishes on the next delivery, so consumers deduplicate on jobId. The object at s3Uri is immutable (its key is a pure function of jobId).
+ */
+export interface ImageJobCompletedV1 {
+  /**
+   * The job's id as submitted: the deduplication key for consumers.
+   */
+  jobId: string;
+  /**
+   * Where the image is: s3://<bucket>/<key>.
+   */
+  s3Uri: string;
+  /**
+   * MIME type of the stored object.
+   */
+  contentType: 'image/png' | 'image/jpeg' | 'image/webp';
+  /**
+   * Size of the stored object in bytes.
+   */
+  bytes: number;
+  /**
+   * Lower-case hex SHA-256 of the object's bytes (also stored as the object's sha256 metadata).
+   */
+  sha256: string;
+  /**
+   * Processing time of the attempt that completed the job, from lease acquisition to the ledger write.
+   */
+  durationMs: number;
+  /**
+   * From the QUEUED record written at submit to the ledger's COMPLETED; absent when the producer wrote no QUEUED record (an SQS-only producer).
+   */
+  queueToCompleteMs?: number;
+  /**
+   * Processing attempts (lease acquisitions) the job took, starting at 1.
+   */
+  attempts: number;
+  /**
+   * When the ledger recorded COMPLETED.
+   */
+  completedAt: string;
+  /**
+   * Who asked for the job, copied from the request.
+   */
+  requestedBy?: string;
+  /**
+   * The producer's correlation id, copied from the request.
+   */
+  correlationId?: string;
+}
+
+/**
+ * Published by the image worker to the image-job-events topic after the job ledger says FAILED (gave up: a permanent error, or the last receive failed) or DEAD_LETTERED (poison: the message can never be processed and sits in the DLQ). At least once, deduplicated by consumers on jobId + state. A FAILED job whose error is retryable may still complete after a DLQ redrive; a later image.job.completed then supersedes this event.
+ */
+export interface ImageJobFailedV1 {
+  /**
+   * The job's id as submitted.
+   */
+  jobId: string;
+  /**
+   * FAILED: processing was attempted and gave up. DEAD_LETTERED: rejected as poison before any work.
+   */
+  state: 'FAILED' | 'DEAD_LETTERED';
+  reason: ImageJobFailureReason;
+  /**
+   * Processing attempts (lease acquisitions) made; 0 for poison rejected before any.
+   */
+  attempts: number;
+  /**
+   * When the ledger recorded the failure.
+   */
+  failedAt: string;
+  /**
+   * Who asked for the job, copied from the request when it could be read.
+   */
+  requestedBy?: string;
+  /**
+   * The producer's correlation id, when it could be read.
+   */
+  correlationId?: string;
+}
+/**
+ * Why. Never contains request parameters.
+ */
+export interface ImageJobFailureReason {
+  /**
+   * Stable, machine-readable code (e.g. UNKNOWN_TEMPLATE, LIMIT_EXCEEDED, OBJECT_CONFLICT).
+   */
+  code: string;
+  message: string;
+  /**
+   * True when a DLQ redrive may still succeed (the cause was transient).
+   */
+  retryable: boolean;
+}
+
+/**
  * Asks the SMS sender to deliver one invitation SMS. Carries EITHER the rendered text OR a template name with its parameters, never both. invitationId is the idempotency key of the send.
  */
 export type SmsRequestedV1 = {

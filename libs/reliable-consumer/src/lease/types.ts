@@ -74,6 +74,8 @@ export type LeaseEvent =
   | { kind: 'duplicate'; record: LeaseRecord }
   /** Acquire found the key FAILED for good by an earlier attempt. */
   | { kind: 'already-failed'; record: LeaseRecord }
+  /** Acquire found the key CANCELLED: the delivery is acknowledged without work. */
+  | { kind: 'cancelled'; record: LeaseRecord }
   | { kind: 'busy'; record: LeaseRecord; delaySeconds: number }
   | { kind: 'completed'; record: LeaseRecord }
   | { kind: 'failed-permanently'; code: string; record: LeaseRecord }
@@ -97,6 +99,13 @@ export interface LeaseRequest {
   onCompleted?: (record: LeaseRecord) => Promise<HandlerOutcome>;
   /** The key is FAILED for good. Default: dead-letter with lastError's code. */
   onFailed?: (record: LeaseRecord) => Promise<HandlerOutcome>;
+  /** The key is CANCELLED. Default: ack (nothing to do, ever). */
+  onCancelled?: (record: LeaseRecord) => Promise<HandlerOutcome>;
+  /**
+   * Service fields written with every FINAL failure verdict (permanent, or given up), in the same
+   * conditional write: e.g. the keys of a sparse "needs a person" index.
+   */
+  finalFailureFields?: () => Record<string, unknown>;
   /** After the give-up verdict is stored. Default: dead-letter with the ExhaustedReason. */
   onExhausted?: (record: LeaseRecord, reason: ExhaustedReason) => Promise<HandlerOutcome>;
   /** Metrics and the service's own log lines. Must not throw (a throw is logged and ignored). */

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyError } from '@platform/errors';
 import type { HandlerOutcome } from '../consumer/types.ts';
 import { HandlerAbortedError, LeaseLostError } from '../errors.ts';
+import { toLeaseRecord } from '../ledger/record.ts';
 import type { CallOptions, Lease, LeaseLedger, LeaseRecord } from '../ledger/types.ts';
 import type {
   ExhaustedReason,
@@ -91,6 +92,10 @@ export async function withLease(
             detail: lastError?.message || 'the ledger marks this key FAILED (not retryable)',
           };
     }
+    case 'cancelled':
+      observe({ kind: 'cancelled', record: acquired.record });
+      log.info({}, `${subject} was cancelled; delivery acknowledged without work`);
+      return request.onCancelled ? request.onCancelled(acquired.record) : { kind: 'ack' };
     case 'busy': {
       // Not ours to run and not ours to delete: come back when that lease would have run out.
       const delaySeconds = Math.max(1, Math.ceil(acquired.msUntilExpiry / 1000));
@@ -176,14 +181,12 @@ export async function withLease(
                 : `Failed on the queue's last receive (${ctx.receiveCount} of ${policy.maxReceiveCount}); last: ${code}: ${message}`,
           };
     const storedRetryable = exhausted === undefined ? retryable : (policy.exhaustedRetryable ?? false);
+    const final = !retryable || exhausted !== undefined;
+    const set = final ? { ...request.finalFailureFields?.(), ...changes.set } : changes.set;
     let record: LeaseRecord;
     try {
       record = await holder.final((lease, call) =>
-        ledger.fail(
-          lease,
-          { error: verdict, retryable: storedRetryable, set: changes.set, remove: changes.remove },
-          call,
-        ),
+        ledger.fail(lease, { error: verdict, retryable: storedRetryable, set, remove: changes.remove }, call),
       );
     } catch (writeError) {
       if (writeError instanceof LeaseLostError) return onError(writeError);
@@ -225,6 +228,19 @@ export async function withLease(
       (abortReason instanceof HandlerAbortedError && abortReason.cause instanceof LeaseLostError);
     if (lost) {
       holder.abandon();
+      const lostError = error instanceof LeaseLostError ? error : (abortReason as HandlerAbortedError).cause;
+      if (lostError instanceof LeaseLostError && lostError.reason === 'cancelled') {
+        // Not a failure and nothing to retry: the producer cancelled the job under us. No write
+        // follows (the record is the producer's now); the next delivery is acknowledged as cancelled.
+        const record =
+          lostError.current === undefined
+            ? undefined
+            : toLeaseRecord(lostError.current, ledger.options.keyName, ledger.options.ttlAttribute);
+        if (record !== undefined) observe({ kind: 'cancelled', record });
+        log.warn({}, `${subject} cancelled while running; abandoned without side effects`);
+        if (ctx.signal.aborted) throw error;
+        return request.onCancelled && record !== undefined ? request.onCancelled(record) : { kind: 'ack' };
+      }
       observe({ kind: 'lease-lost', error });
       log.warn({ err: error }, `lease lost; abandoning the ${subject} without side effects`);
       if (ctx.signal.aborted) throw error;

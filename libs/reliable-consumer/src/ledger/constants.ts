@@ -3,13 +3,32 @@
  * DEAD_LETTERED) is added here and to the list it belongs to; the acquire condition, the record
  * parser and the acquire result are all built from these lists.
  */
-export const LEASE_STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'] as const;
+export const LEASE_STATUSES = [
+  'QUEUED',
+  'PENDING',
+  'PROCESSING',
+  'COMPLETED',
+  'FAILED',
+  'DEAD_LETTERED',
+  'CANCELLED',
+] as const;
 
-/** States a worker may acquire from without looking further (plus absent, retryable FAILED, expired PROCESSING). */
-export const FREELY_ACQUIRABLE_STATUSES = ['PENDING'] as const;
+/**
+ * States a worker may acquire from without looking further (plus absent, retryable FAILED, expired
+ * PROCESSING): QUEUED (written by a producer at submit), PENDING (a released lease) and
+ * DEAD_LETTERED (poison recorded by an earlier delivery: a message that reaches the lease again was
+ * redriven after its cause was fixed, and is valid now).
+ */
+export const FREELY_ACQUIRABLE_STATUSES = ['QUEUED', 'PENDING', 'DEAD_LETTERED'] as const;
 
 /** States no lease ever leaves (FAILED only when not retryable). */
-export const TERMINAL_STATUSES = ['COMPLETED', 'FAILED'] as const;
+export const TERMINAL_STATUSES = ['COMPLETED', 'FAILED', 'CANCELLED'] as const;
+
+/**
+ * States a poison message (one that can never be processed as sent) may be recorded over as
+ * DEAD_LETTERED: never over a live lease, a result or a cancel.
+ */
+export const DEAD_LETTERABLE_STATUSES = ['QUEUED', 'PENDING', 'DEAD_LETTERED'] as const;
 
 /** Attributes the ledger owns; callers cannot set or remove them through `attributes` / `update`. */
 export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
@@ -25,6 +44,7 @@ export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
   'startedAt',
   'completedAt',
   'failedAt',
+  'deadLetteredAt',
   'lastError',
 ]);
 

@@ -8,6 +8,7 @@ import {
   DEFAULT_ACQUIRE_RETRIES,
   DEFAULT_MAX_CLOCK_SKEW_MS,
   DEFAULT_MAX_SAFETY_MARGIN_MS,
+  DEAD_LETTERABLE_STATUSES,
   FREELY_ACQUIRABLE_STATUSES,
   RESERVED_ATTRIBUTES,
 } from './constants.ts';
@@ -206,6 +207,8 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
   function lostReason(lease: Lease, old: Record<string, unknown> | undefined, now: number): LeaseLostReason {
     if (old === undefined) return 'missing';
     const record = toRecord(old);
+    // First: a cancel also bumps the version, which would otherwise read as a take-over.
+    if (record.status === 'CANCELLED') return 'cancelled';
     if (record.leaseOwner !== lease.owner || record.version !== lease.version) return 'taken-over';
     if (record.status !== 'PROCESSING') return 'finished';
     return (record.leaseExpiresAt ?? 0) <= now ? 'expired' : 'taken-over';
@@ -389,6 +392,7 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
         }
         if (record.status === 'COMPLETED') return { kind: 'completed', record };
         if (record.status === 'FAILED') return { kind: 'failed', record };
+        if (record.status === 'CANCELLED') return { kind: 'cancelled', record };
         return { kind: 'busy', record, msUntilExpiry: Math.max(0, (record.leaseExpiresAt ?? now) - now) };
       }
     },
@@ -506,6 +510,60 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
       const applied = alreadyApplied(result.old, lease, 'PENDING');
       if (applied !== undefined) return applied;
       throw leaseLost(lease, result.old, now);
+    },
+
+    async markDeadLettered(key, failure, call) {
+      const now = clock();
+      const names: Record<string, string> = { '#key': keyName, '#status': 'status' };
+      const values: Record<string, unknown> = {
+        ':dead': 'DEAD_LETTERED',
+        ':now': now,
+        ':lastError': toLedgerError({ ...failure, retryable: failure.retryable ?? false }),
+      };
+      DEAD_LETTERABLE_STATUSES.forEach((status, i) => (values[`:dl${i}`] = status));
+      const { sets, removes } = fieldFragments(failure, names, values);
+      const ttl = ttlSeconds(now);
+      if (ttl !== undefined) {
+        names['#ttl'] = ttlAttribute;
+        values[':ttl'] = ttl;
+        sets.push('#ttl = :ttl');
+      }
+      const result = await conditionalUpdate(
+        {
+          Key: { [keyName]: key },
+          UpdateExpression: expression(
+            [
+              '#status = :dead, lastError = :lastError, deadLetteredAt = :now, updatedAt = :now',
+              'createdAt = if_not_exists(createdAt, :now)',
+              ...sets,
+            ],
+            ['leaseOwner', 'leaseToken', 'leaseExpiresAt', ...removes],
+          ),
+          ConditionExpression: `attribute_not_exists(#key) OR #status IN (${DEAD_LETTERABLE_STATUSES.map((_, i) => `:dl${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+        call,
+      );
+      if (result.ok) return { kind: 'recorded', record: toRecord(result.item) };
+      return { kind: 'refused', record: result.old === undefined ? undefined : toRecord(result.old) };
+    },
+
+    async annotate(key, status, changes, call) {
+      const names: Record<string, string> = { '#key': keyName, '#status': 'status' };
+      const values: Record<string, unknown> = { ':status': status };
+      const { sets, removes } = fieldFragments(changes, names, values);
+      const result = await conditionalUpdate(
+        {
+          Key: { [keyName]: key },
+          UpdateExpression: expression(sets, removes),
+          ConditionExpression: 'attribute_exists(#key) AND #status = :status',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+        call,
+      );
+      return result.ok ? toRecord(result.item) : undefined;
     },
 
     async get(key, call) {

@@ -57,7 +57,9 @@ export type AcquireResult =
   /** A live lease elsewhere; `msUntilExpiry` is how long to stay away (e.g. a consumer `defer`). */
   | { kind: 'busy'; record: LeaseRecord; msUntilExpiry: number }
   /** FAILED and not retryable: it will never be processed again. */
-  | { kind: 'failed'; record: LeaseRecord };
+  | { kind: 'failed'; record: LeaseRecord }
+  /** CANCELLED by a producer before (or while) it ran: acknowledge the delivery without work. */
+  | { kind: 'cancelled'; record: LeaseRecord };
 
 export interface LeaseLedgerDeps {
   /** Only `send` is used, so a test can wrap the client (drop a response, count calls). */
@@ -146,6 +148,28 @@ export interface LeaseLedger {
   release(lease: Lease, options?: CallOptions): Promise<LeaseRecord>;
   /** Strongly consistent read. */
   get(key: string, options?: CallOptions): Promise<LeaseRecord | undefined>;
+  /**
+   * Records a poison message's key as DEAD_LETTERED with the reason (no lease involved): allowed
+   * when absent, QUEUED, PENDING or DEAD_LETTERED, never over a live lease, a result or a cancel.
+   * Returns the record, or `{ refused }` with the record as it stands.
+   */
+  markDeadLettered(
+    key: string,
+    failure: FailOptions,
+    options?: CallOptions,
+  ): Promise<
+    { kind: 'recorded'; record: LeaseRecord } | { kind: 'refused'; record: LeaseRecord | undefined }
+  >;
+  /**
+   * Service fields changed on a record that is in `status` (no lease: e.g. clearing a marker on a
+   * COMPLETED record). Returns undefined when the record is not (or no longer) in that status.
+   */
+  annotate(
+    key: string,
+    status: LeaseStatus,
+    changes: FieldChanges,
+    options?: CallOptions,
+  ): Promise<LeaseRecord | undefined>;
   /** Lease time left on the holder's monotonic deadline, ms (negative once past). */
   remainingMs(lease: Lease): number;
   /**

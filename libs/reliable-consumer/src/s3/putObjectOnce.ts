@@ -15,6 +15,8 @@ export interface PutObjectOnceInput {
   Key: string;
   Body: Uint8Array | string;
   ContentType: string;
+  /** e.g. `public, max-age=31536000, immutable` for a key that is never overwritten. */
+  CacheControl?: string;
   Metadata?: Record<string, string>;
 }
 
@@ -93,6 +95,7 @@ export async function putObjectOnce(
         Key: input.Key,
         Body: body,
         ContentType: input.ContentType,
+        CacheControl: input.CacheControl,
         ContentLength: body.byteLength,
         Metadata: { ...input.Metadata, [SHA256_METADATA_KEY]: sha256 },
         IfNoneMatch: '*',

@@ -100,6 +100,7 @@ export function createInMemoryLedger(): InMemoryLedger {
       const sentAt = ledger.now;
       const record = records.get(key);
       if (record?.status === 'COMPLETED') return { kind: 'completed', record };
+      if (record?.status === 'CANCELLED') return { kind: 'cancelled', record };
       if (record?.status === 'FAILED' && record.lastError?.retryable !== true)
         return { kind: 'failed', record };
       if (record?.status === 'PROCESSING' && (record.leaseExpiresAt ?? 0) >= ledger.now) {
@@ -185,6 +186,19 @@ export function createInMemoryLedger(): InMemoryLedger {
       calls.push('get');
       const record = records.get(key);
       return record === undefined ? undefined : structuredClone(record);
+    },
+
+    // Not used by the lease lifecycle (poison and event markers are the service's): minimal versions.
+    async markDeadLettered(key) {
+      calls.push('markDeadLettered');
+      const record = records.get(key);
+      return { kind: 'refused', record };
+    },
+
+    async annotate(key, status) {
+      calls.push('annotate');
+      const record = records.get(key);
+      return record?.status === status ? structuredClone(record) : undefined;
     },
   };
   return ledger;

@@ -42,6 +42,26 @@ export const METRIC_CATALOGUE = {
     service: 'image-worker',
     description: 'Image job messages sent to the DLQ.',
   },
+  JobsDeadLetteredByReason: {
+    unit: 'Count',
+    dimensions: ['Service', 'Reason'],
+    service: 'image-worker',
+    description:
+      'Image jobs dead-lettered, by reason code (TEMPLATE_UNKNOWN, ATTEMPTS_EXHAUSTED, ...): bounded by the codes the worker defines.',
+  },
+  JobsCancelled: {
+    unit: 'Count',
+    dimensions: IMAGE,
+    service: 'image-worker',
+    description:
+      'Cancelled jobs the worker met: a delivery acknowledged without work, or a running job abandoned at its heartbeat.',
+  },
+  QueueToCompleteMs: {
+    unit: 'Milliseconds',
+    dimensions: IMAGE,
+    service: 'image-worker',
+    description: "Time from the producer's QUEUED record (submit) to the ledger's COMPLETED.",
+  },
   DuplicateDeliveries: {
     unit: 'Count',
     dimensions: IMAGE,

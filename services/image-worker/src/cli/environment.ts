@@ -1,5 +1,6 @@
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, defineResources, type AwsClients } from '@platform/aws-resources';
+import type { ImageJobsDeps, ImageJobsTarget } from '@platform/image-jobs';
 import { createLeaseLedger, type LeaseLedger } from '@platform/reliable-consumer';
 import { CliError } from './output.ts';
 
@@ -12,6 +13,8 @@ export interface CliEnvironment {
   table: string;
   bucket: string;
   ledger: LeaseLedger;
+  /** The producer library's clients and target (submit, status, list, cancel, url). */
+  jobs: { deps: ImageJobsDeps; target: Required<ImageJobsTarget> };
   /** True when the SQS endpoint is an emulator (no StartMessageMoveTask there). */
   emulated: boolean;
   close(): void;
@@ -78,6 +81,10 @@ export async function resolveCliEnvironment(env: NodeJS.ProcessEnv = process.env
       { ddb: clients.documentClient },
       { tableName: table, keyName: 'jobId', leaseDurationMs: 60_000 },
     ),
+    jobs: {
+      deps: { ddb: clients.documentClient, sqs: clients.sqs, s3: clients.s3 },
+      target: { tableName: table, queueUrl: mainUrl },
+    },
     emulated: clients.endpoints.sqs !== undefined,
     close: () => clients.destroy(),
   };

@@ -1,12 +1,13 @@
 /**
  * The jobs CLI: `npm run jobs -- <command>`. Talks to the same queues, table and bucket as the worker
  * (see environment.ts for how it finds them). Errors print one line on stderr and exit non-zero:
- * 1 failed, 2 bad usage or input, 3 not found.
+ * 1 failed, 2 bad usage or input, 3 not found, 4 not allowed in the job's state.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { dlqListCommand, dlqRedriveCommand, type RedriveOptions } from './dlq.ts';
 import { resolveCliEnvironment, type CliEnvironment } from './environment.ts';
 import { CliError, EXIT, stdoutOutput } from './output.ts';
+import { cancelCommand, listCommand, resubmitCommand, urlCommand } from './manage.ts';
 import { getCommand, statusCommand } from './status.ts';
 import { submitCommand, type SubmitOptions } from './submit.ts';
 
@@ -51,14 +52,53 @@ program
   .option('--file <job.json>', 'a job, or an array of jobs, as JSON')
   .option('-n, --count <n>', 'submit N demo jobs of --template', integer)
   .option('--requested-by <who>', 'recorded with the job', 'cli')
+  .option('--correlation-id <id>', "your request or batch id, echoed in the job's events")
   .option('--no-progress', 'no progress bar')
   .action((options: SubmitOptions) => run((env) => submitCommand(env, options, stdoutOutput)));
 
 program
   .command('status')
-  .description("print a job's ledger record")
+  .description('one job: state, attempts, timestamps, last error, result, and what to do next')
   .argument('<jobId>')
-  .action((jobId: string) => run((env) => statusCommand(env, jobId, stdoutOutput)));
+  .option('--json', 'JSON output')
+  .action((jobId: string, options: { json?: boolean }) =>
+    run((env) => statusCommand(env, jobId, options, stdoutOutput)),
+  );
+
+program
+  .command('list')
+  .description('jobs that need a person: FAILED, DEAD_LETTERED or CANCELLED (from the sparse index)')
+  .requiredOption('--status <state>', 'FAILED, DEAD_LETTERED or CANCELLED')
+  .option('--since <when>', 'an ISO time or a duration back from now (24h, 7d); default 7d')
+  .option('--limit <n>', 'at most this many, newest first', integer, 100)
+  .option('--json', 'JSON output')
+  .action((options: { status: string; since?: string; limit: number; json?: boolean }) =>
+    run((env) => listCommand(env, options, stdoutOutput)),
+  );
+
+program
+  .command('url')
+  .description("a presigned GET URL for a completed job's image (prints only the URL)")
+  .argument('<jobId>')
+  .option('--expires <duration>', 'how long the URL works: 90s, 15m, 2h, up to 7d', '15m')
+  .action((jobId: string, options: { expires: string }) =>
+    run((env) => urlCommand(env, jobId, options, stdoutOutput)),
+  );
+
+program
+  .command('cancel')
+  .description('cancel a QUEUED or PROCESSING job (says so when it already completed)')
+  .argument('<jobId>')
+  .option('--reason <text>', 'recorded with the cancel')
+  .action((jobId: string, options: { reason?: string }) =>
+    run((env) => cancelCommand(env, jobId, options, stdoutOutput)),
+  );
+
+program
+  .command('resubmit')
+  .description("re-send QUEUED jobs' stored requests (a submit that recorded the job but never sent it)")
+  .argument('<jobId...>')
+  .action((jobIds: string[]) => run((env) => resubmitCommand(env, jobIds, stdoutOutput)));
 
 program
   .command('get')

@@ -9,8 +9,11 @@ export class CliError extends Error {
   }
 }
 
-/** Exit codes: 1 a command failed, 2 bad usage or input, 3 the job or object does not exist. */
-export const EXIT = { failed: 1, usage: 2, notFound: 3 } as const;
+/**
+ * Exit codes: 1 a command failed, 2 bad usage or input, 3 the job or object does not exist, 4 the
+ * job is in a state that does not allow it (no image yet, cancel too late, resubmit of a finished job).
+ */
+export const EXIT = { failed: 1, usage: 2, notFound: 3, conflict: 4 } as const;
 
 export interface Output {
   line(text: string): void;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { ContractViolation, type ImageJobRequestedV1 } from '@platform/contracts';
 import { SingleBar, Presets } from 'cli-progress';
 import { DEMO_TEMPLATES, demoJob, type DemoTemplate } from '../demo.ts';
-import { submitImageJob } from '../jobs/submit.ts';
+import { JobIdConflictError, submitImageJobs, type BatchItemResult } from '@platform/image-jobs';
 import type { CliEnvironment } from './environment.ts';
 import { CliError, EXIT, type Output } from './output.ts';
 
@@ -18,11 +18,9 @@ export interface SubmitOptions {
   params?: string;
   jobId?: string;
   requestedBy?: string;
+  correlationId?: string;
   progress?: boolean;
 }
-
-// SendMessage calls in flight for --count: enough to hide latency, few enough to be polite.
-const SUBMIT_CONCURRENCY = 8;
 
 export async function submitCommand(env: CliEnvironment, options: SubmitOptions, out: Output): Promise<void> {
   const jobs = await jobsFrom(options);
@@ -34,39 +32,55 @@ export async function submitCommand(env: CliEnvironment, options: SubmitOptions,
         )
       : undefined;
   bar?.start(jobs.length, 0);
-  const submitted: Array<{ jobId: string; messageId: string }> = [];
+  let results: BatchItemResult[];
   try {
-    let next = 0;
-    const worker = async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++];
-        if (job === undefined) return;
-        const { messageId } = await submitImageJob(env.clients.sqs, env.queueUrl, job);
-        submitted.push({ jobId: job.jobId, messageId });
-        bar?.increment();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(SUBMIT_CONCURRENCY, jobs.length) }, worker));
-  } catch (error) {
-    if (error instanceof ContractViolation) {
-      const details = error.errors.map((e) => `  ${e.path || '/'} ${e.message}`).join('\n');
-      throw new CliError(`the job does not match image.job.requested v1 (${error.reason}):\n${details}`, {
-        exitCode: EXIT.usage,
-        cause: error,
-      });
-    }
-    throw error;
+    results = await submitImageJobs(env.jobs.deps, jobs, {
+      ...env.jobs.target,
+      onResult: () => bar?.increment(),
+    });
   } finally {
     bar?.stop();
   }
-  if (jobs.length === 1 && submitted[0] !== undefined) {
-    out.line(`submitted ${submitted[0].jobId} (message ${submitted[0].messageId})`);
-    out.line(`  status: npm run jobs -- status ${submitted[0].jobId}`);
-  } else {
-    out.line(`submitted ${submitted.length} jobs to ${env.queueUrl}`);
-    for (const { jobId } of submitted.slice(0, 10)) out.line(`  ${jobId}`);
-    if (submitted.length > 10) out.line(`  … and ${submitted.length - 10} more`);
+  const failures = results.filter((r) => !r.ok);
+  if (jobs.length === 1 && failures[0] !== undefined && !failures[0].ok) throw asCliError(failures[0].error);
+
+  const done = results.filter((r): r is Extract<BatchItemResult, { ok: true }> => r.ok);
+  const existing = done.filter((r) => r.result.kind === 'existing');
+  if (jobs.length === 1 && done[0] !== undefined) {
+    const { result } = done[0];
+    out.line(
+      result.kind === 'submitted'
+        ? `submitted ${done[0].jobId} (message ${result.messageId})`
+        : `already submitted ${done[0].jobId}: ${result.job.state}${result.messageId === undefined ? '' : ` (its missing message sent now: ${result.messageId})`}`,
+    );
+    out.line(`  status: npm run jobs -- status ${done[0].jobId}`);
+    return;
   }
+  out.line(
+    `submitted ${done.length - existing.length} jobs to ${env.queueUrl}` +
+      (existing.length > 0 ? `; ${existing.length} were already submitted` : ''),
+  );
+  for (const { jobId } of done.slice(0, 10)) out.line(`  ${jobId}`);
+  if (done.length > 10) out.line(`  … and ${done.length - 10} more`);
+  for (const failure of failures) {
+    if (!failure.ok)
+      out.line(`  FAILED ${failure.jobId}: ${asCliError(failure.error).message.split('\n').join(' ')}`);
+  }
+  if (failures.length > 0) throw new CliError(`${failures.length} of ${jobs.length} job(s) not submitted`);
+}
+
+function asCliError(error: Error): CliError {
+  if (error instanceof ContractViolation) {
+    const details = error.errors.map((e) => `  ${e.path || '/'} ${e.message}`).join('\n');
+    return new CliError(`the job does not match image.job.requested v1 (${error.reason}):\n${details}`, {
+      exitCode: EXIT.usage,
+      cause: error,
+    });
+  }
+  if (error instanceof JobIdConflictError)
+    return new CliError(error.message, { exitCode: EXIT.conflict, cause: error });
+  if (error instanceof CliError) return error;
+  return new CliError(error.message, { cause: error });
 }
 
 async function jobsFrom(options: SubmitOptions): Promise<ImageJobRequestedV1[]> {
@@ -93,6 +107,7 @@ async function jobsFrom(options: SubmitOptions): Promise<ImageJobRequestedV1[]> 
         jobId: `cli-${randomUUID()}`,
         requestedAt: new Date().toISOString(),
         requestedBy,
+        ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
         params: {},
         ...(job as Partial<ImageJobRequestedV1>),
       } as ImageJobRequestedV1;
@@ -113,7 +128,10 @@ async function jobsFrom(options: SubmitOptions): Promise<ImageJobRequestedV1[]> 
       );
     }
     return Array.from({ length: options.count }, (_, index) =>
-      demoJob(template as DemoTemplate, index, { requestedBy }),
+      demoJob(template as DemoTemplate, index, {
+        requestedBy,
+        ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
+      }),
     );
   }
 
@@ -135,6 +153,7 @@ async function jobsFrom(options: SubmitOptions): Promise<ImageJobRequestedV1[]> 
       params: { ...parseJsonParams(options.params), ...parseParams(options.param ?? []) },
       requestedAt: new Date().toISOString(),
       requestedBy,
+      ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
     },
   ];
 }

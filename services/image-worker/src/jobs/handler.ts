@@ -1,9 +1,13 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ImageJobRequestedV1 } from '@platform/contracts';
-import { PermanentError } from '@platform/errors';
+import { classifyError, PermanentError } from '@platform/errors';
+import { attentionIndexKeys } from '@platform/image-jobs';
 import {
+  LeaseLostError,
   putObjectOnce,
   withLease,
+  type HandlerOutcome,
+  type LeaseRecord,
   type HandlerContext,
   type HeldLease,
   type LeaseEvent,
@@ -12,6 +16,7 @@ import {
 } from '@platform/reliable-consumer';
 import type { Metrics } from '@platform/telemetry';
 import { InjectedTransientFault } from '../errors.ts';
+import { completedEventOf, failedEventOf, type JobEventPublisher } from '../events/jobEvents.ts';
 import type { RenderLimits } from '../render/limits.ts';
 import type { RenderPool, RenderResult } from '../render/RenderPool.ts';
 import { prepareRenderSpec, RENDERER_VERSION, type RenderSpec } from '../render/spec.ts';
@@ -20,6 +25,8 @@ import { outputKeyFor, s3UriFor } from './outputKey.ts';
 import { inChildSpan } from './spans.ts';
 
 export const IMAGE_JOB_CONTRACT = 'image.job.requested';
+/** One year (the longest max-age HTTP caches honour in practice) and never revalidated. */
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 type JobContext = HandlerContext<typeof IMAGE_JOB_CONTRACT>;
 
 export interface ImageJobHandlerDeps {
@@ -27,6 +34,8 @@ export interface ImageJobHandlerDeps {
   s3: Pick<S3Client, 'send'>;
   pool: RenderPool;
   metrics: Pick<Metrics, 'count' | 'record'>;
+  /** Publishes image.job.completed / image.job.failed; without it no events are published. */
+  events?: JobEventPublisher;
   /** Epoch ms. */
   clock?: () => number;
 }
@@ -104,17 +113,17 @@ export function createImageJobHandler(
     });
     metrics.record('QueueWaitMs', Math.max(0, clock() - ctx.sentAt), dims);
 
-    // A job that can never render is poison: dead-letter it before spending a lease on it. It is
-    // not marked in the ledger, so once the cause is fixed (a template deployed, a limit raised)
-    // a redrive from the DLQ processes it normally.
+    // A job that can never render is poison: dead-letter it before spending a lease on it, and
+    // record DEAD_LETTERED with the reason (never over a live lease, a result or a cancel). The DLQ
+    // keeps the message and DEAD_LETTERED stays acquirable, so once the cause is fixed (a template
+    // deployed, a limit raised) a redrive from the DLQ processes it normally.
     let spec: RenderSpec;
     try {
       spec = prepareRenderSpec(job, options.limits, options);
     } catch (error) {
       if (!(error instanceof PermanentError)) throw error;
-      metrics.count('JobsDeadLettered', 1, dims);
       log.warn({ err: error, code: error.code }, 'job rejected as poison; dead-lettering');
-      return { kind: 'dead-letter', reason: error.code, detail: error.message };
+      return deadLetterPoison(ctx, job, error, dims);
     }
 
     const startedAt = clock();
@@ -167,6 +176,15 @@ export function createImageJobHandler(
       }
     };
 
+    // Set when this attempt's upload happened: a cancel that then wins the race against the
+    // COMPLETED write must not leave the object behind.
+    let uploadedKey: string | undefined;
+    let cancelledUnderUs = false;
+    const observeAll = (event: LeaseEvent): void => {
+      if (event.kind === 'cancelled') cancelledUnderUs = true;
+      observe(event);
+    };
+
     try {
       return await withLease(
         ctx,
@@ -191,20 +209,69 @@ export function createImageJobHandler(
             requestedBy: job.requestedBy,
             correlationId: job.correlationId,
           },
-          observe,
+          observe: observeAll,
+          // FAILED for good (permanent, or given up) enters the sparse "needs a person" index.
+          finalFailureFields: () => attentionIndexKeys('FAILED', clock(), job.jobId),
+          onCancelled: async () => {
+            metrics.count('JobsCancelled', 1, dims);
+            return { kind: 'ack' };
+          },
+          // A duplicate delivery of a COMPLETED job whose event was never confirmed published (a
+          // crash between the ledger write and the publish): publish it now. Else nothing to do.
+          onCompleted: async (record) =>
+            record.attributes.eventPending === true ? publishCompleted(ctx, record) : { kind: 'ack' },
+          onFailed: async (record) => {
+            await publishFailed(ctx, record, 'FAILED');
+            deadLetteredBy(record.lastError?.code ?? 'FAILED');
+            return deadLetterOutcome(record);
+          },
+          onExhausted: async (record, reason) => {
+            await publishFailed(ctx, record, 'FAILED');
+            deadLetteredBy(reason);
+            return { kind: 'dead-letter', reason, detail: record.lastError?.message ?? reason };
+          },
         },
         async (held) => {
-          const metadata = await runJob(ctx, spec, held, { startedAt, dims });
+          let metadata: JobMetadata;
+          try {
+            metadata = await runJob(ctx, spec, held, {
+              startedAt,
+              dims,
+              onUploaded: (key) => (uploadedKey = key),
+            });
+          } catch (error) {
+            if (error instanceof LeaseLostError || classifyError(error).kind !== 'permanent') throw error;
+            // e.g. ObjectConflictError: a different image already under this job's key.
+            return {
+              kind: 'failed',
+              error,
+              retryable: false,
+              after: async (record) => {
+                await publishFailed(ctx, record, 'FAILED');
+                deadLetteredBy(record.lastError?.code ?? 'FAILED');
+                return deadLetterOutcome(record);
+              },
+            };
+          }
           const { jobId: _key, ...attributes } = metadata;
           return {
             kind: 'completed',
-            attributes,
-            after: async () => {
+            // Set in the same conditional write as COMPLETED, cleared after the publish: a crash in
+            // between leaves it set, and the redelivery (which finds COMPLETED) publishes then.
+            attributes: deps.events === undefined ? attributes : { ...attributes, eventPending: true },
+            after: async (record) => {
               metrics.count('JobsSucceeded', 1, dims);
               metrics.record('JobDurationMs', metadata.durationMs, dims);
               metrics.record('OutputBytes', metadata.bytes, dims);
+              const queuedAt = record.attributes.queuedAt;
+              if (typeof queuedAt === 'number')
+                metrics.record(
+                  'QueueToCompleteMs',
+                  Math.max(0, (record.completedAt ?? clock()) - queuedAt),
+                  dims,
+                );
               log.info({ ...metadata, owner: options.owner, outcome: 'completed' }, 'job attempt ended');
-              return { kind: 'ack' };
+              return deps.events === undefined ? { kind: 'ack' } : publishCompleted(ctx, record);
             },
           };
         },
@@ -213,14 +280,143 @@ export function createImageJobHandler(
       // The acquire itself failed (DynamoDB throttled or unreachable), or an abort the consumer settles.
       if (!ctx.signal.aborted) metrics.count('JobsRetried', 1, dims);
       throw error;
+    } finally {
+      if (cancelledUnderUs && uploadedKey !== undefined) await removeCancelledObject(ctx, uploadedKey);
     }
   };
+
+  function deadLetteredBy(reason: string): void {
+    metrics.count('JobsDeadLetteredByReason', 1, { Reason: reason });
+  }
+
+  function deadLetterOutcome(record: LeaseRecord): HandlerOutcome {
+    return {
+      kind: 'dead-letter',
+      reason: record.lastError?.code ?? 'FAILED',
+      detail: record.lastError?.message || 'the ledger marks this job FAILED (not retryable)',
+    };
+  }
+
+  /** Poison: DEAD_LETTERED in the ledger (when allowed), a failure event, then the DLQ. */
+  async function deadLetterPoison(
+    ctx: JobContext,
+    job: ImageJobRequestedV1,
+    error: PermanentError,
+    dims: { Template: string },
+  ): Promise<HandlerOutcome> {
+    metrics.count('JobsDeadLettered', 1, dims);
+    deadLetteredBy(error.code);
+    const outcome: HandlerOutcome = { kind: 'dead-letter', reason: error.code, detail: error.message };
+    try {
+      const marked = await inChildSpan(ctx.span, 'ledger.dead-letter', { 'image.job_id': job.jobId }, () =>
+        ledger.markDeadLettered(
+          job.jobId,
+          {
+            error,
+            retryable: false,
+            set: {
+              ...attentionIndexKeys('DEAD_LETTERED', clock(), job.jobId),
+              template: job.template,
+              format: job.format,
+              requestedAt: job.requestedAt,
+              requestedBy: job.requestedBy,
+              correlationId: job.correlationId,
+            },
+          },
+          { signal: ctx.signal },
+        ),
+      );
+      if (marked.kind === 'refused') {
+        // Another message with this job id is running, done or cancelled: its record is not ours to touch.
+        ctx.log.info(
+          { status: marked.record?.status },
+          'poison not recorded: the job id has a record in another state',
+        );
+        return outcome;
+      }
+      await publishFailed(ctx, marked.record, 'DEAD_LETTERED');
+    } catch (writeError) {
+      // The DLQ keeps the message either way; only the ledger's view is missing.
+      ctx.log.warn({ err: writeError }, 'could not record DEAD_LETTERED in the ledger');
+    }
+    return outcome;
+  }
+
+  /** Publishes the completion event, then clears the marker. A failed publish retries the delivery. */
+  async function publishCompleted(ctx: JobContext, record: LeaseRecord): Promise<HandlerOutcome> {
+    const events = deps.events;
+    if (events === undefined) return { kind: 'ack' };
+    try {
+      await inChildSpan(
+        ctx.span,
+        'event.publish',
+        {
+          'image.job_id': record.key,
+          'messaging.destination.name': events.topicArn,
+          'event.contract': 'image.job.completed',
+        },
+        () => events.publish('image.job.completed', completedEventOf(record), { signal: ctx.signal }),
+      );
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'completion event not published; the redelivery publishes it');
+      return { kind: 'retry', reason: 'EVENT_PUBLISH_FAILED' };
+    }
+    try {
+      await ledger.annotate(record.key, 'COMPLETED', { remove: ['eventPending'] }, { signal: ctx.signal });
+    } catch (error) {
+      // Published; a marker left set means at most one duplicate event on a later duplicate delivery.
+      ctx.log.warn({ err: error }, 'completion event published but its marker not cleared');
+    }
+    ctx.log.info({ topicArn: events.topicArn }, 'completion event published');
+    return { kind: 'ack' };
+  }
+
+  /** Best effort: the verdict is in the ledger (and `jobs list`), and a redelivery would publish again. */
+  async function publishFailed(
+    ctx: JobContext,
+    record: LeaseRecord,
+    state: 'FAILED' | 'DEAD_LETTERED',
+  ): Promise<void> {
+    const events = deps.events;
+    if (events === undefined) return;
+    try {
+      await inChildSpan(
+        ctx.span,
+        'event.publish',
+        {
+          'image.job_id': record.key,
+          'messaging.destination.name': events.topicArn,
+          'event.contract': 'image.job.failed',
+        },
+        () =>
+          events.publish('image.job.failed', failedEventOf(record, state, clock()), { signal: ctx.signal }),
+      );
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'failure event not published');
+    }
+  }
+
+  /**
+   * The cancel won the race against our COMPLETED write after the upload: remove the object (its
+   * key is this job's alone, and a CANCELLED job never completes under its id), so a cancelled job
+   * leaves nothing in S3.
+   */
+  async function removeCancelledObject(ctx: JobContext, key: string): Promise<void> {
+    try {
+      await s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key }), {
+        abortSignal: AbortSignal.timeout(5_000),
+      });
+      ctx.log.info({ key }, 'job cancelled after its upload; object removed');
+    } catch (error) {
+      ctx.log.warn({ err: error, key }, 'job cancelled after its upload; could not remove the object');
+    }
+  }
 
   async function runJob(
     ctx: JobContext,
     spec: RenderSpec,
     held: HeldLease,
-    run: { startedAt: number; dims: { Template: string } },
+    run: { startedAt: number; dims: { Template: string }; onUploaded: (key: string) => void },
   ): Promise<JobMetadata> {
     const job = ctx.payload;
     const attempt = held.attempt;
@@ -247,8 +443,12 @@ export function createImageJobHandler(
     // Before the side effect: once the lease is lost, its local deadline is (nearly) over, or
     // shutdown ran out of time, no upload may follow. A process paused past its lease stops here.
     held.assertLive('the upload');
+    // A fenced write just before the side effect: a cancel (or a take-over) recorded since the last
+    // heartbeat refuses it, so nothing is uploaded after a cancel is recorded.
+    await held.update({ set: { uploadingAt: clock() } });
 
     const key = outputKeyFor(job.jobId, job.format);
+    run.onUploaded(key);
     const upload = await inChildSpan(
       ctx.span,
       'upload',
@@ -261,6 +461,8 @@ export function createImageJobHandler(
             Key: key,
             Body: image.bytes,
             ContentType: image.contentType,
+            // The key is immutable per job id (one object per job, never overwritten): caches may keep it.
+            CacheControl: IMMUTABLE_CACHE_CONTROL,
             Metadata: { 'job-id': job.jobId, template: job.template, 'renderer-version': RENDERER_VERSION },
           },
           // Only a previous attempt can have left an object (uploaded, then died before the ledger

@@ -34,7 +34,7 @@ export function startInProcessWorker(
     random?: () => number;
     start?: boolean;
     /** Clients to use instead of the isolated set's (e.g. pointed at a request counter). */
-    clients?: Pick<AwsClients, 'sqs' | 's3' | 'documentClient'>;
+    clients?: Pick<AwsClients, 'sqs' | 's3' | 'documentClient'> & Partial<Pick<AwsClients, 'sns'>>;
   } = {},
 ): InProcessWorker {
   const logs: Array<Record<string, unknown>> = [];
@@ -55,6 +55,7 @@ export function startInProcessWorker(
       sqs: (options.clients ?? aws.clients).sqs,
       s3: (options.clients ?? aws.clients).s3,
       documentClient: (options.clients ?? aws.clients).documentClient,
+      sns: options.clients?.sns ?? aws.clients.sns,
       logger,
       metrics,
       onOutcome: spy.record,

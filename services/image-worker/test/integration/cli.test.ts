@@ -92,16 +92,36 @@ test('the CLI process: submit from flags, status, get, and exit codes for bad in
     },
     { timeoutMs: 30_000 },
   );
-  const status = await jobs(aws, 'status', 'cli-flags-1');
+  const status = await jobs(aws, 'status', 'cli-flags-1', '--json');
   t.is(status.code, 0, status.stderr);
   t.like(JSON.parse(status.stdout), {
     jobId: 'cli-flags-1',
-    status: 'COMPLETED',
+    state: 'COMPLETED',
     attempts: 1,
-    format: 'webp',
-    width: 300,
-    height: 160,
+    request: { format: 'webp', width: 300, height: 160 },
+    result: { contentType: 'image/webp' },
   });
+  const human = await jobs(aws, 'status', 'cli-flags-1');
+  t.regex(human.stdout, /^state +COMPLETED$/m);
+  t.regex(
+    human.stdout,
+    /^result +s3:\/\/\S+\/jobs\/cli-flags-1\.webp +image\/webp +\d+ bytes +sha256 [0-9a-f]{64}$/m,
+  );
+
+  // The URL alone on stdout, fetchable without credentials; a cancel now is too late (exit 4).
+  const url = await jobs(aws, 'url', 'cli-flags-1', '--expires', '5m');
+  t.is(url.code, 0, url.stderr);
+  const fetched = await fetch(url.stdout.trim());
+  t.is(fetched.status, 200);
+  t.like(await sharp(Buffer.from(await fetched.arrayBuffer())).metadata(), { format: 'webp', width: 300 });
+  const late = await jobs(aws, 'cancel', 'cli-flags-1');
+  t.is(late.code, 4);
+  t.regex(
+    late.stderr,
+    /too late: cli-flags-1 is already COMPLETED \(the cancel lost the race to the completion\)/,
+  );
+  const badExpiry = await jobs(aws, 'url', 'cli-flags-1', '--expires', '8d');
+  t.is(badExpiry.code, 2);
 
   const file = join(await mkdtemp(join(tmpdir(), 'jobs-cli-')), 'out.webp');
   const got = await jobs(aws, 'get', 'cli-flags-1', '-o', file);
@@ -192,7 +212,7 @@ test('dlq list shows reasons; dlq redrive --reason moves only those back, attrib
   );
   t.like(rows, [
     { jobId: 'flaky-1', reason: 'ATTEMPTS_EXHAUSTED', ledger: 'FAILED ATTEMPTS_EXHAUSTED' },
-    { jobId: 'poison-1', reason: 'TEMPLATE_UNKNOWN', ledger: 'no record' },
+    { jobId: 'poison-1', reason: 'TEMPLATE_UNKNOWN', ledger: 'DEAD_LETTERED TEMPLATE_UNKNOWN' },
   ]);
   // Listing leaves the messages where they were.
   await waitForMessageCount(aws.clients.sqs, aws.urls.imageJobsDlq, 2);

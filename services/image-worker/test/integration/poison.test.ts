@@ -86,9 +86,18 @@ test('poison goes to the DLQ at once with its reason and is never retried', asyn
   );
   t.is(settled.length, 5);
   t.true(settled.every((e) => e.kind === 'dead-letter' && e.receiveCount === 1));
-  // Poison is rejected before the ledger is touched: nothing to clean up, and a redrive after a fix works.
-  for (const job of [unknownTemplate, oversize, badParams])
-    t.is(await w.worker.ledger.get(job.jobId), undefined);
+  // Poison with a readable job id is recorded DEAD_LETTERED with the reason, before any lease is
+  // spent on it; DEAD_LETTERED stays acquirable, so a redrive after a fix works.
+  for (const [job, code] of [
+    [unknownTemplate, 'TEMPLATE_UNKNOWN'],
+    [oversize, 'RENDER_LIMIT_EXCEEDED'],
+    [badParams, 'TEMPLATE_PARAMS_INVALID'],
+  ] as const) {
+    const record = await w.worker.ledger.get(job.jobId);
+    t.is(record?.status, 'DEAD_LETTERED');
+    t.is(record?.lastError?.code, code);
+    t.is(record?.attempts, 0, 'no lease was spent on it');
+  }
   await waitFor(() => w.counted('JobsDeadLettered') === 5, {
     description: 'JobsDeadLettered = 5',
     timeoutMs: 5_000,

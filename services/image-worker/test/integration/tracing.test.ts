@@ -14,7 +14,7 @@ const { testJob } = await import('../helpers/jobs.ts');
 
 test.after.always(() => telemetry.shutdown());
 
-test('a job is one CONSUMER span in the producer trace, with ledger.acquire, render, upload and ledger.complete children', async (t) => {
+test('a job is one CONSUMER span in the producer trace, with ledger.acquire, render, upload, ledger.complete and event.publish children', async (t) => {
   const aws = await useIsolatedAws(t);
   const job = testJob();
   const producer = trace.getTracer('test').startSpan('submit job');
@@ -48,7 +48,7 @@ test('a job is one CONSUMER span in the producer trace, with ledger.acquire, ren
     'image.template': 'card',
     'messaging.outcome': 'ack',
   });
-  for (const child of ['ledger.acquire', 'render', 'upload', 'ledger.complete']) {
+  for (const child of ['ledger.acquire', 'render', 'upload', 'ledger.complete', 'event.publish']) {
     t.is(
       named(child).parentSpanContext?.spanId,
       consumer.spanContext().spanId,
@@ -59,4 +59,15 @@ test('a job is one CONSUMER span in the producer trace, with ledger.acquire, ren
     w.logs.filter((l) => l.jobId === job.jobId).every((l) => l.trace_id === producer.spanContext().traceId),
     'job logs carry the trace id',
   );
+  // The completion event carries the job's trace context to its subscribers (raw delivery keeps it).
+  const { ReceiveMessageCommand } = await import('@aws-sdk/client-sqs');
+  const { Messages = [] } = await aws.clients.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: aws.urls.imageJobEvents,
+      WaitTimeSeconds: 5,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  const traceparent = Messages[0]?.MessageAttributes?.traceparent?.StringValue ?? '';
+  t.is(traceparent.split('-')[1], producer.spanContext().traceId, 'the event continues the job trace');
 });
