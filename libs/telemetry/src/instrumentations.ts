@@ -3,7 +3,7 @@
 // default (everything but fs) to the five this platform uses, and configure those five.
 import { isBuiltin } from 'node:module';
 import type { IncomingMessage } from 'node:http';
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
+import { getNodeAutoInstrumentations } from './lazySdkModules.ts';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 
 /**
