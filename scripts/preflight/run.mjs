@@ -4,6 +4,7 @@
 // On a failed check it prints what to do and exits 78 (EX_CONFIG), never a stack trace.
 import console from 'node:console';
 import process from 'node:process';
+import { enableCompileCache } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { javaProblem, runtimeProblem } from './checks.mjs';
@@ -25,6 +26,16 @@ if (needsJava) {
   const java = javaProblem();
   if (java !== undefined) stop(java);
 }
+
+// V8's code cache on disk for this process and every child (services, ava workers inherit the
+// variable): the SDK, the AWS SDK and the sources are thousands of modules, and a warm cache cuts
+// the CPU time of loading them by ~10-20%. Only here, for local runs: a production pod does not
+// set it, so nothing writes to its small /tmp. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+process.env.NODE_COMPILE_CACHE ??= resolve(
+  import.meta.dirname,
+  '../../node_modules/.cache/node-compile-cache',
+);
+enableCompileCache(process.env.NODE_COMPILE_CACHE);
 
 const entryPath = resolve(entry);
 process.argv = [process.argv[0] ?? process.execPath, entryPath, ...entryArgs];

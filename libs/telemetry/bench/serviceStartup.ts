@@ -1,8 +1,9 @@
 // Start-up to ready of each real service (process spawn -> first 200 from its /readyz), for:
 //   none      no --import: the services alone, what the SDK adds is measured against this
 //   baseline  `--import` of libs/telemetry/src/register.ts from a git revision (--baseline=<rev>)
-//   current   `--import @platform/telemetry/register` of this tree (NodeSDK, compile cache on)
-//   current-nocache  the same with NODE_DISABLE_COMPILE_CACHE=1
+//   current   `--import @platform/telemetry/register` of this tree (NodeSDK), with Node's compile
+//             cache warm (NODE_COMPILE_CACHE, as `npm start` sets it)
+//   current-nocache  the same without the cache (a production pod, which does not set it)
 // against one embedded AWS (fauxqs + DynamoDB Local) provisioned as ENV_NAME=bench, with the
 // environment `npm start` gives each service. Runs are interleaved (every variant once per round,
 // the order rotating) so that the load of a shared machine falls on all variants alike.
@@ -10,7 +11,7 @@
 // Prints the median and min per service and variant, and each variant's median as a ratio of
 // the baseline's. No OTLP endpoint is set: this measures loading and instrumenting.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,19 +30,24 @@ const { values: flags } = parseArgs({
 });
 const runs = Number(flags.runs);
 
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
 interface Variant {
   name: string;
   importArgs: string[];
   env: Record<string, string>;
 }
+const compileCacheDir = mkdtempSync(join(tmpdir(), 'startup-bench-compile-cache-'));
 const variants: Variant[] = [
   { name: 'none', importArgs: [], env: {} },
-  { name: 'current', importArgs: ['--import', '@platform/telemetry/register'], env: {} },
   {
-    name: 'current-nocache',
+    name: 'current',
     importArgs: ['--import', '@platform/telemetry/register'],
-    env: { NODE_DISABLE_COMPILE_CACHE: '1' },
+    env: { NODE_COMPILE_CACHE: compileCacheDir },
   },
+  { name: 'current-nocache', importArgs: ['--import', '@platform/telemetry/register'], env: {} },
 ];
 
 // The baseline's telemetry sources, extracted beside ours so that they resolve the same packages.
@@ -90,7 +96,17 @@ try {
     serviceEnvs.set(plan.name, { ...sharedEnv, ...((await plan.dev?.env?.(ctx)) ?? {}) });
   }
 
-  async function startOnce(service: string, entry: string, variant: Variant): Promise<number> {
+  /** CPU time (user + system) a process has used so far, from /proc (Linux; clock ticks of 10 ms). */
+  function cpuMs(pid: number | undefined): number {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return NaN;
+    }
+  }
+
+  async function startOnce(service: string, entry: string, variant: Variant): Promise<Sample> {
     const port = await freePort();
     const env: Record<string, string> = {
       ...serviceEnvs.get(service),
@@ -120,7 +136,7 @@ try {
         const ok = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(500) })
           .then((res) => res.ok)
           .catch(() => false);
-        if (ok) return performance.now() - started;
+        if (ok) return { wallMs: performance.now() - started, cpuMs: cpuMs(child.pid) };
         await new Promise((r) => setTimeout(r, 20));
       }
       throw new Error(`${service} (${variant.name}) exited before ready:\n${stderr}`);
@@ -130,7 +146,7 @@ try {
     }
   }
 
-  const results = new Map<string, number[]>();
+  const results = new Map<string, Sample[]>();
   const key = (service: string, variant: string) => `${service}\t${variant}`;
   for (const plan of plans) {
     // Warm the file system cache (and the compile cache) once per variant.
@@ -138,9 +154,9 @@ try {
     for (let round = 0; round < runs; round += 1) {
       for (let i = 0; i < variants.length; i += 1) {
         const variant = variants[(round + i) % variants.length] as Variant;
-        const ms = await startOnce(plan.name, plan.entry, variant);
+        const sample = await startOnce(plan.name, plan.entry, variant);
         const list = results.get(key(plan.name, variant.name)) ?? [];
-        list.push(ms);
+        list.push(sample);
         results.set(key(plan.name, variant.name), list);
       }
     }
@@ -157,19 +173,28 @@ try {
   console.log(
     `start-up to ready, median (min) of ${runs} interleaved runs per variant; node ${process.version}, ${process.arch}; load average ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}`,
   );
-  console.log(['service'.padEnd(14), ...variants.map((v) => v.name.padStart(18))].join(''));
-  for (const plan of plans) {
-    const ref = median(results.get(key(plan.name, reference)) ?? []);
-    const cells = variants.map((v) => {
-      const values = results.get(key(plan.name, v.name)) ?? [];
-      const m = median(values);
-      return `${m.toFixed(0)} (${Math.min(...values).toFixed(0)}) ${(m / ref).toFixed(2)}x`.padStart(18);
-    });
-    console.log([plan.name.padEnd(14), ...cells].join(''));
+  for (const metric of ['wallMs', 'cpuMs'] as const) {
+    console.log(
+      metric === 'wallMs'
+        ? 'wall time, ms: median (min) ratio'
+        : 'CPU time of the service process until ready (user+sys), ms: median (min) ratio',
+    );
+    console.log(['service'.padEnd(14), ...variants.map((v) => v.name.padStart(22))].join(''));
+    for (const plan of plans) {
+      const of = (variant: string) => (results.get(key(plan.name, variant)) ?? []).map((s) => s[metric]);
+      const ref = median(of(reference));
+      const cells = variants.map((v) => {
+        const values = of(v.name);
+        const m = median(values);
+        return `${m.toFixed(0)} (${Math.min(...values).toFixed(0)}) ${(m / ref).toFixed(2)}x`.padStart(22);
+      });
+      console.log([plan.name.padEnd(14), ...cells].join(''));
+    }
   }
   console.log(`ratios are medians relative to "${reference}"`);
 } finally {
   await aws.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(compileCacheDir, { recursive: true, force: true });
   if (baselineDir !== undefined) rmSync(baselineDir, { recursive: true, force: true });
 }
