@@ -4,7 +4,9 @@
 // On a failed check it prints what to do and exits 78 (EX_CONFIG), never a stack trace.
 import console from 'node:console';
 import process from 'node:process';
-import { enableCompileCache } from 'node:module';
+// Namespace import: a named import of an API newer than the running Node (enableCompileCache is
+// not in Node 20) would fail at link time, before the check below could explain anything.
+import * as nodeModule from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { javaProblem, runtimeProblem } from './checks.mjs';
@@ -35,7 +37,7 @@ process.env.NODE_COMPILE_CACHE ??= resolve(
   import.meta.dirname,
   '../../node_modules/.cache/node-compile-cache',
 );
-enableCompileCache(process.env.NODE_COMPILE_CACHE);
+nodeModule.enableCompileCache(process.env.NODE_COMPILE_CACHE);
 
 const entryPath = resolve(entry);
 process.argv = [process.argv[0] ?? process.execPath, entryPath, ...entryArgs];
