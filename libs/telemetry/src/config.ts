@@ -1,4 +1,4 @@
-import { readConfig, str, url, intInRange } from '@platform/config';
+import { readConfig, str, intInRange } from '@platform/config';
 
 /** Where EMF metric documents go: stdout (collected by the log pipeline), PutMetricData, or nowhere. */
 export const METRICS_SINKS = ['stdout', 'cloudwatch', 'none'] as const;
@@ -7,18 +7,15 @@ export type MetricsSink = (typeof METRICS_SINKS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Every variable the telemetry lib reads, in one place (documented in the README). */
+/**
+ * Every variable the telemetry lib reads itself, in one place (documented in the README). The
+ * standard OTEL_* SDK variables (exporters, endpoints, sampler, limits...) are read by NodeSDK.
+ */
 const telemetrySpec = {
   /** OTel standard: the service's name on every span, metric and log line. */
   OTEL_SERVICE_NAME: str({ desc: 'service.name resource attribute' }),
   /** Not an OTel variable: OTel carries the version only inside OTEL_RESOURCE_ATTRIBUTES. */
   SERVICE_VERSION: str({ default: '0.0.0', desc: 'service.version resource attribute' }),
-  /** OTel standard; when neither endpoint is set nothing is exported. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: url({ default: undefined }),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url({ default: undefined }),
-  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: url({ default: undefined }),
-  /** OTel standard (ms); the spec's default is 60 s. */
-  OTEL_METRIC_EXPORT_INTERVAL: intInRange(1000, 3_600_000)({ default: 60_000 }),
   /** Set from the Kubernetes downward API (metadata.name, metadata.namespace, spec.nodeName). */
   K8S_POD_NAME: str({ default: undefined }),
   K8S_NAMESPACE: str({ default: undefined }),
@@ -35,10 +32,6 @@ const telemetrySpec = {
 export interface TelemetryConfig {
   serviceName: string;
   serviceVersion: string;
-  /** True when OTLP export is configured (either the generic or the signal-specific endpoint). */
-  tracesExportEnabled: boolean;
-  metricsExportEnabled: boolean;
-  metricExportIntervalMs: number;
   k8s: { podName?: string; namespace?: string; nodeName?: string };
   environment?: string;
   logLevel: LogLevel;
@@ -58,11 +51,6 @@ export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
   const config: TelemetryConfig = {
     serviceName: raw.OTEL_SERVICE_NAME,
     serviceVersion: raw.SERVICE_VERSION,
-    tracesExportEnabled:
-      raw.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined,
-    metricsExportEnabled:
-      raw.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || raw.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT !== undefined,
-    metricExportIntervalMs: raw.OTEL_METRIC_EXPORT_INTERVAL,
     k8s,
     logLevel: raw.LOG_LEVEL,
     metrics: {

@@ -1,19 +1,19 @@
 // Entry for `node --import @platform/telemetry/register services/x/src/main.ts`.
 // Service name from OTEL_SERVICE_NAME; a bad environment stops start-up with exit 78.
+// (Node's compile cache, which makes loading the SDK cheaper, is enabled by NODE_COMPILE_CACHE:
+// `npm start` and `npm test` set it, see scripts/preflight/run.mjs.)
 import { exitOnConfigError } from '@platform/config';
-import { readTelemetryConfig, type TelemetryConfig } from './config.ts';
-import { loadOtlpExporters } from './otlpExporters.ts';
+import { readTelemetryConfig } from './config.ts';
 import { startTelemetry } from './startTelemetry.ts';
 
-let config: TelemetryConfig;
-try {
-  config = readTelemetryConfig();
-} catch (error) {
-  exitOnConfigError(error);
+function serviceName(): string {
+  try {
+    return readTelemetryConfig().serviceName;
+  } catch (error) {
+    exitOnConfigError(error);
+  }
 }
-// Top-level await in an --import preload: the application's first import waits for it, so the
-// exporters (loaded only when an endpoint is set) are in place before any span is made.
-const telemetry = startTelemetry({ serviceName: config.serviceName, ...(await loadOtlpExporters(config)) });
+const telemetry = startTelemetry({ serviceName: serviceName() });
 
 // Flush what is buffered when the process ends on its own (event loop drained).
 process.once('beforeExit', () => {

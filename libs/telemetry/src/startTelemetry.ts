@@ -1,36 +1,25 @@
-// OTel bootstrap: the tracer and meter providers built directly, not through NodeSDK, whose
-// import alone loads every exporter (gRPC, protobuf, logs SDK) and cost ~1 s of start-up here.
+// OTel bootstrap: NodeSDK (@opentelemetry/sdk-node) with the instrumentations chosen by
+// @opentelemetry/auto-instrumentations-node, so the standard OTEL_* variables mean what operators
+// expect. We only supply defaults where the SDK's own would surprise here (see exporterDefaults.ts)
+// and the pieces the SDK cannot know (our propagator rule, the instrumentations' settings).
 // This module must not import pino, koa or any AWS SDK client: it runs before the application
 // (via --import) and anything it loads is loaded un-instrumented.
 import { register } from 'node:module';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { context, metrics, propagation, trace, type Attributes } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
-import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
-import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
-import {
-  BatchSpanProcessor,
-  NoopSpanProcessor,
-  TracerProvider,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace';
-import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import {
-  defaultResource,
-  detectResources,
-  envDetector,
-  resourceFromAttributes,
-} from '@opentelemetry/resources';
+import { metrics, trace, type Attributes } from '@opentelemetry/api';
+import { getBooleanFromEnv } from '@opentelemetry/core';
+import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { NodeSDK } from './lazySdkModules.ts';
+import { envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { readTelemetryConfig } from './config.ts';
 import { setSqsInjectionByInstrumentation } from './sqsPropagation.ts';
 import { createPropagator } from './propagator.ts';
-import { enableSdkDiagnosticsFromEnv, samplerFromEnv, spanLimitsFromEnv } from './sdkEnv.ts';
+import { createInstrumentations, esmHookedModules } from './instrumentations.ts';
+import { metricsExportFromEnv, tracesExportFromEnv } from './exporterDefaults.ts';
 import { ACTIVE, activeTelemetry, type HandleHolder, type TelemetryHandle } from './activeHandle.ts';
 
 export { activeTelemetry, shutdownTelemetry } from './activeHandle.ts';
@@ -45,58 +34,47 @@ const ATTR_K8S_NAMESPACE_NAME = 'k8s.namespace.name';
 const ATTR_K8S_NODE_NAME = 'k8s.node.name';
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
 
-/** Probes that k8s calls every few seconds: tracing them would drown the real traffic. */
-const UNTRACED_PATHS = new Set(['/healthz', '/readyz']);
-
-/** Modules the ESM hook wraps; everything else loads untouched (faster start-up). */
-const ESM_HOOKED_MODULES = ['koa', 'pino'];
-
 export interface StartTelemetryOptions {
   serviceName: string;
   serviceVersion?: string;
   /**
-   * Where spans go. Tests pass an InMemorySpanExporter; register.ts passes the OTLP/HTTP exporter
-   * from loadOtlpExporters when an endpoint is set. Required when the environment sets a traces
-   * endpoint (the exporter module is loaded asynchronously, so this function cannot load it).
+   * Where spans go, instead of what OTEL_TRACES_EXPORTER / the OTLP endpoint say. Tests pass an
+   * InMemorySpanExporter.
    */
   spanExporter?: SpanExporter;
-  /** As spanExporter, for metrics (the OTLP/HTTP periodic reader). */
+  /** As spanExporter, for metrics (instead of OTEL_METRICS_EXPORTER / the OTLP endpoint). */
   metricReader?: IMetricReader;
-  /** Defaults to process.env; read for endpoints, k8s attributes and the export interval. */
+  /**
+   * Our own variables (SERVICE_VERSION, K8S_*, ENV_NAME); defaults to process.env. The standard
+   * OTEL_* variables are read by the SDK from process.env, always.
+   */
   env?: NodeJS.ProcessEnv;
 }
 
 /**
- * Starts tracing (and metrics when exported) once per process.
+ * Starts the OTel SDK once per process. What each signal does:
  *
- * - Traces: OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set
- *   (the exporter reads them itself). Otherwise a TracerProvider still runs, with a no-op
- *   processor: spans are created but never leave the process, so log lines keep their
+ * - Traces: OTEL_TRACES_EXPORTER when set (otlp, console, zipkin; protocol, headers, batch limits
+ *   from the usual OTEL_EXPORTER_OTLP_* / OTEL_BSP_* variables). When it is unset, OTLP only if an
+ *   endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or ..._TRACES_ENDPOINT). Without an exporter (or
+ *   with `none`) a TracerProvider still runs with a no-op processor: log lines keep their
  *   trace_id/span_id and trace context still travels to the next service.
- * - Metrics: OTLP/HTTP on the same condition (…_METRICS_ENDPOINT), cumulative temporality, which
- *   the collector's prometheus exporter needs. Otherwise no MeterProvider (the API meter is a no-op).
+ * - Metrics: likewise with OTEL_METRICS_EXPORTER (otlp, prometheus, console) and
+ *   ..._METRICS_ENDPOINT; nothing when neither is set (the API meter is then a no-op).
  * - Logs: never exported through OTel (stdout is collected by the cluster's log pipeline).
- *
- * With an endpoint set, pass the exporters: `startTelemetry({ serviceName, ...(await loadOtlpExporters(config)) })`.
+ * - OTEL_SDK_DISABLED=true: nothing starts, not even the ESM hook.
  */
 export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle {
-  const existing = activeTelemetry();
-  if (existing !== undefined) {
+  if (activeTelemetry() !== undefined) {
     throw new Error('startTelemetry was already called in this process; use activeTelemetry()');
   }
-  const env = options.env ?? process.env;
-  if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return startDisabled();
-  const config = readTelemetryConfig({ ...env, OTEL_SERVICE_NAME: options.serviceName });
-  const { spanExporter, metricReader } = options;
-  if (
-    (config.tracesExportEnabled && spanExporter === undefined) ||
-    (config.metricsExportEnabled && metricReader === undefined)
-  ) {
-    throw new Error(
-      'an OTLP endpoint is set but its exporter was not passed: call startTelemetry({ ...options, ...(await loadOtlpExporters(config)) })',
-    );
-  }
-  enableSdkDiagnosticsFromEnv();
+  // The SDK reads this itself (and then starts nothing); we read it too, to skip the ESM hook and
+  // keep our own SQS injection on.
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return startDisabled();
+  const config = readTelemetryConfig({
+    ...(options.env ?? process.env),
+    OTEL_SERVICE_NAME: options.serviceName,
+  });
 
   const resourceAttributes: Attributes = {
     [ATTR_SERVICE_NAME]: options.serviceName,
@@ -110,66 +88,56 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
   if (config.k8s.nodeName !== undefined) resourceAttributes[ATTR_K8S_NODE_NAME] = config.k8s.nodeName;
   if (config.environment !== undefined)
     resourceAttributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = config.environment;
-  // Only OTEL_RESOURCE_ATTRIBUTES is detected, and it wins over ours (merged last): the
-  // host/process/os detectors cost start-up time and add attributes (command lines) we do not
-  // want on every span.
-  const resource = defaultResource()
-    .merge(resourceFromAttributes(resourceAttributes))
-    .merge(detectResources({ detectors: [envDetector] }));
 
-  const spanProcessor: SpanProcessor =
-    spanExporter === undefined ? new NoopSpanProcessor() : new BatchSpanProcessor({ exporter: spanExporter });
-  const tracerProvider = new TracerProvider({
-    resource,
-    spanProcessors: [spanProcessor],
-    sampler: samplerFromEnv(),
-    spanLimits: spanLimitsFromEnv(),
-  });
-  const meterProvider =
-    metricReader === undefined ? undefined : new MeterProvider({ resource, readers: [metricReader] });
+  const sdkConfig: Partial<NodeSDKConfiguration> = {
+    resource: resourceFromAttributes(resourceAttributes),
+    // W3C trace context + baggage; a message's existing traceparent is never overwritten.
+    textMapPropagator: createPropagator(),
+    instrumentations: createInstrumentations(),
+    // Logs go to stdout only; an empty list also keeps the SDK from building an OTLP log exporter.
+    logRecordProcessors: [],
+  };
+  // OTEL_NODE_RESOURCE_DETECTORS is the SDK's; unset, only OTEL_RESOURCE_ATTRIBUTES is detected
+  // (merged last, so it wins over ours): the host/process/os detectors cost start-up time and put
+  // command lines on every span.
+  if (process.env['OTEL_NODE_RESOURCE_DETECTORS'] === undefined) sdkConfig.resourceDetectors = [envDetector];
 
-  const instrumentations = [
-    new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.has(pathOf(request.url)),
-    }),
-    new KoaInstrumentation(),
-    new AwsInstrumentation({
-      // The HTTP client span under every AWS call repeats what the AWS span already says.
-      suppressInternalInstrumentation: true,
-      // Context travels in message attributes only (see sqsPropagation.ts), never in bodies.
-      sqsExtractContextPropagationFromPayload: false,
-    }),
-    // Log correlation only; log records are not sent to an OTel LoggerProvider (there is none).
-    new PinoInstrumentation({ disableLogSending: true }),
-  ];
+  let spanProcessor: BatchSpanProcessor | NoopSpanProcessor | undefined;
+  if (options.spanExporter !== undefined) {
+    spanProcessor = new BatchSpanProcessor({ exporter: options.spanExporter });
+  } else if (tracesExportFromEnv() === 'none') {
+    spanProcessor = new NoopSpanProcessor();
+  }
+  // Otherwise the SDK builds the exporters OTEL_TRACES_EXPORTER (default otlp) names.
+  if (spanProcessor !== undefined) sdkConfig.spanProcessors = [spanProcessor];
 
-  // Order matters (verified, see docs): the SDK and instrumentations above are loaded by static
-  // imports; registering the ESM hook only now keeps their own modules out of the hook and avoids
-  // wrapping http twice. The hook must be in place before the application's first import.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { include: ESM_HOOKED_MODULES },
-  });
-  // AsyncLocalStorage carries the active span across awaits and callbacks.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  // W3C trace context + baggage; a message's existing traceparent is never overwritten.
-  propagation.setGlobalPropagator(createPropagator());
-  trace.setGlobalTracerProvider(tracerProvider);
-  if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
-  // After the globals: the instrumentations take the global (proxy) providers.
-  registerInstrumentations({ instrumentations });
-  setSqsInjectionByInstrumentation(true);
+  if (options.metricReader !== undefined) sdkConfig.metricReaders = [options.metricReader];
+  else if (metricsExportFromEnv() === 'none') sdkConfig.metricReaders = [];
+
+  const sdk = new NodeSDK(sdkConfig);
+  // Order matters (verified, see docs): the SDK and the instrumentations are loaded by the static
+  // imports above; registering the ESM hook only now keeps their own modules out of the hook and
+  // avoids wrapping http twice. It must be in place before the application's first import.
+  const hooked = esmHookedModules(sdkConfig.instrumentations ?? []);
+  if (hooked.length > 0) {
+    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: hooked } });
+  }
+  sdk.start();
+  setSqsInjectionByInstrumentation(
+    (sdkConfig.instrumentations ?? []).flat().some((i) => i.instrumentationName.endsWith('aws-sdk')),
+  );
 
   let shutdownPromise: Promise<void> | undefined;
   const handle: TelemetryHandle = {
-    exportsTraces: spanExporter !== undefined,
-    exportsMetrics: metricReader !== undefined,
+    exportsTraces: spanProcessor === undefined || options.spanExporter !== undefined,
+    exportsMetrics: sdkConfig.metricReaders === undefined || sdkConfig.metricReaders.length > 0,
     async forceFlush() {
-      await Promise.all([spanProcessor.forceFlush(), metricReader?.forceFlush()]);
+      await Promise.all([forceFlushOf(trace.getTracerProvider()), forceFlushOf(metrics.getMeterProvider())]);
     },
     shutdown() {
       shutdownPromise ??= (async () => {
         setSqsInjectionByInstrumentation(false);
-        await Promise.all([tracerProvider.shutdown(), meterProvider?.shutdown()]);
+        await sdk.shutdown();
         delete (globalThis as HandleHolder)[ACTIVE];
       })();
       return shutdownPromise;
@@ -177,6 +145,18 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
   };
   (globalThis as HandleHolder)[ACTIVE] = handle;
   return handle;
+}
+
+/** The SDK's providers have forceFlush; the API's no-op and proxy ones (may) not. */
+async function forceFlushOf(provider: object): Promise<void> {
+  const delegate: unknown =
+    'getDelegate' in provider && typeof provider.getDelegate === 'function'
+      ? (provider.getDelegate as () => unknown).call(provider)
+      : provider;
+  if (typeof delegate === 'object' && delegate !== null && 'forceFlush' in delegate) {
+    const flush = delegate.forceFlush;
+    if (typeof flush === 'function') await (flush as () => Promise<void>).call(delegate);
+  }
 }
 
 /**
@@ -195,10 +175,4 @@ function startDisabled(): TelemetryHandle {
   };
   (globalThis as HandleHolder)[ACTIVE] = handle;
   return handle;
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readTelemetryConfig } from '../src/index.ts';
 
-test('defaults, endpoints and k8s attributes', (t) => {
+test('defaults and k8s attributes', (t) => {
   const config = readTelemetryConfig({
     OTEL_SERVICE_NAME: 'image-worker',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces',
@@ -10,8 +10,6 @@ test('defaults, endpoints and k8s attributes', (t) => {
   });
   t.like(config, {
     serviceName: 'image-worker',
-    tracesExportEnabled: true,
-    metricsExportEnabled: false,
     logLevel: 'info',
     k8s: { podName: 'image-worker-7d9f-abcde', namespace: 'platform' },
     metrics: { namespace: 'EventPlatform', sink: 'stdout', flushIntervalMs: 10_000 },
