@@ -32,7 +32,8 @@ import { planMessages } from './lib/jobMix.ts';
 import { ProcessFleet, writeLives, type ProcessLife } from './lib/processFleet.ts';
 import { seededRandom } from './lib/random.ts';
 import { leaseWrites } from './lib/leaseLog.ts';
-import { buildVerdict, formatRows, scanLedger } from './lib/verdict.ts';
+import { completionEventRows } from './lib/completionEvents.ts';
+import { buildVerdict, drainQueue, formatRows, scanLedger } from './lib/verdict.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -264,6 +265,20 @@ try {
     dynamodb,
     faultSummary: { s3: s3Faults.summary(), dynamodb: dynamodbFaults.summary() },
   });
+  // What a subscriber of the job-events topic saw: at least one completion event per COMPLETED job.
+  const events = completionEventRows(
+    await drainQueue(aws.clients, aws.urls.imageJobEvents),
+    await scanLedger(aws.clients, aws.tables.imageJobs),
+    goodJobs,
+  );
+  const firstInfo = rows.findIndex((r) => r.ok === undefined);
+  rows.splice(
+    firstInfo === -1 ? rows.length : firstInfo,
+    0,
+    ...events.rows.filter((r) => r.ok !== undefined),
+  );
+  rows.push(...events.rows.filter((r) => r.ok === undefined));
+  problems.push(...events.problems);
   process.stdout.write(
     `\nImage worker chaos verdict (seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s)\n${formatRows(rows)}\n`,
   );

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ProcessFleet, ProcessLife } from './processFleet.ts';
 
@@ -128,6 +129,9 @@ export class ChaosMonkey {
         // Restart first (a SIGKILL), then SIGTERM the fresh process while it is starting.
         await fleet.kill(slot);
         const fresh = fleet.current(slot);
+        // From the moment the process catches SIGTERM (its preload's first line): before Node runs
+        // any JavaScript, no program can handle a signal, and such a death takes nothing with it.
+        if (fresh !== undefined) await waitUntilCatching(fresh.pid, 'SIGTERM');
         await delay(between(this.#o.startupTermMs));
         const ready = fresh?.readyAt !== undefined;
         const life = await fleet.terminate(slot, graceMs);
@@ -144,6 +148,28 @@ export class ChaosMonkey {
         return;
       }
     }
+  }
+}
+
+const SIGNAL_NUMBERS = { SIGTERM: 15 } as const;
+
+/**
+ * Polls /proc/<pid>/status until the signal's bit is in SigCgt (a handler is installed), the
+ * process is gone, or 10 s pass. Linux-only, like the rest of the chaos run.
+ */
+async function waitUntilCatching(pid: number, signal: keyof typeof SIGNAL_NUMBERS): Promise<void> {
+  const bit = 1n << BigInt(SIGNAL_NUMBERS[signal] - 1);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    let status: string;
+    try {
+      status = await readFile(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return; // already gone
+    }
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (caught !== undefined && (BigInt(`0x${caught}`) & bit) !== 0n) return;
+    await delay(2);
   }
 }
 
