@@ -29,7 +29,7 @@ export function errorHandler(deps: { logger: Logger }): AppMiddleware {
     try {
       await next();
     } catch (error) {
-      const appError = toAppError(error);
+      const appError = toAppError(error, { clientGone: requestGone(ctx.req) });
       const log = (ctx.state.log as Logger | undefined) ?? deps.logger;
       if (appError.isOperational)
         log.debug({ code: appError.code, status: appError.status }, appError.message);
@@ -49,11 +49,16 @@ export function errorHandler(deps: { logger: Logger }): AppMiddleware {
   };
 }
 
-export function toAppError(error: unknown): AppError {
+/**
+ * `clientGone`: the request's own stream was aborted or destroyed. A connection code such as
+ * ECONNRESET is the client's doing only then; the same code from an outbound call (DynamoDB's answer
+ * lost) is an outage of the dependency, a 503 the client may retry, never a 400.
+ */
+export function toAppError(error: unknown, { clientGone = false }: { clientGone?: boolean } = {}): AppError {
   if (error instanceof AppError) return error;
   // The body stream failed because of the client: broken chunked framing (HPE_*), a connection
   // reset mid-body. A 400, never a 5xx or an error-level log.
-  if (isClientInputError(error)) {
+  if (isClientInputError(error) && (clientGone || isParserError(error))) {
     return new AppError('VALIDATION_ERROR', 'The request is malformed', { cause: error });
   }
   const status = httpStatusOf(error);
@@ -69,6 +74,16 @@ export function toAppError(error: unknown): AppError {
     });
   }
   return new AppError('INTERNAL_ERROR', 'Internal error', { cause: error, isOperational: false });
+}
+
+function isParserError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('HPE_');
+}
+
+/** Destroyed or errored before its end: `destroyed` alone is also true after a normal end (autoDestroy). */
+function requestGone(req: { readableAborted?: boolean }): boolean {
+  return req.readableAborted === true;
 }
 
 function httpStatusOf(error: unknown): number | undefined {
