@@ -35,6 +35,7 @@ export type {
   HandlerOutcome,
   MessageHandler,
   OutcomeEvent,
+  PoisonMessage,
   ReliableConsumer,
   ReliableConsumerDeps,
   ReliableConsumerOptions,

@@ -17,6 +17,7 @@ import type { Metrics } from '@platform/telemetry';
 import { ConfigError } from '@platform/errors';
 import { maxAttemptsProblem, type ImageWorkerConfig } from './config.ts';
 import { createJobEventPublisher } from './events/jobEvents.ts';
+import { recordContractPoison } from './jobs/contractPoison.ts';
 import { createImageJobHandler, IMAGE_JOB_CONTRACT } from './jobs/handler.ts';
 import { createRenderPool, type RenderPool } from './render/RenderPool.ts';
 
@@ -127,6 +128,8 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
         reachedHandler.add(ctx.message.MessageId ?? '');
         return jobHandler(ctx);
       },
+      // A message that fails its contract never reaches the handler; its job id may still be readable.
+      onPoison: recordContractPoison({ ledger, logger: deps.logger, clock }),
       onOutcome,
     },
   );

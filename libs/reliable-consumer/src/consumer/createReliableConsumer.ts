@@ -275,6 +275,17 @@ export function createReliableConsumer<C extends ContractName>(
             };
           }
         }
+        if (
+          settlement.kind === 'dead-letter' &&
+          (violation !== undefined || decoded === undefined || !accepted.has(decoded.contract)) &&
+          opts.onPoison !== undefined
+        ) {
+          await opts
+            .onPoison({ message, reason: settlement.reason, detail: settlement.detail ?? '' })
+            .catch((error: unknown) =>
+              messageLog.warn({ err: error }, 'onPoison failed; dead-lettering anyway'),
+            );
+        }
         const durationMs = clock() - started;
 
         // A shutdown past its deadline may already have released this message for us.

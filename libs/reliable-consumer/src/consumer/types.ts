@@ -129,8 +129,22 @@ export interface ReliableConsumerOptions<C extends ContractName = ContractName> 
   logBindings?: (decoded: DecodedMessageOf<C>) => Record<string, unknown>;
   /** Called once per message with its final outcome (metrics, tests). Must not throw. */
   onOutcome?: (event: OutcomeEvent) => void;
+  /**
+   * Called before a message the consumer itself dead-letters (it fails its contract, or is of a
+   * contract this consumer does not take) goes to the DLQ: the service can record the failure where
+   * its producers look (e.g. the job ledger, when the raw body still names a job). A throw is logged
+   * and never stops the dead-lettering.
+   */
+  onPoison?: (poison: PoisonMessage) => Promise<void>;
   /** Metric names (from the telemetry catalogue) to count per outcome, and where to record queue wait. */
   metricNames?: Partial<Record<OutcomeEvent['kind'] | 'queueWaitMs' | 'durationMs', string>>;
+}
+
+export interface PoisonMessage {
+  message: Message;
+  /** The dead-letter reason (as in the `dlq-reason` attribute), e.g. `SCHEMA_VIOLATION`. */
+  reason: string;
+  detail: string;
 }
 
 export interface StopOptions {

@@ -98,6 +98,13 @@ test('poison goes to the DLQ at once with its reason and is never retried', asyn
     t.is(record?.lastError?.code, code);
     t.is(record?.attempts, 0, 'no lease was spent on it');
   }
+  // The consumer dead-letters a schema violation before the handler, but its job id is readable:
+  // recorded too (onPoison). Unreadable JSON names no job and leaves no record.
+  const schemaRecord = await w.worker.ledger.get(schemaInvalid.jobId);
+  t.is(schemaRecord?.status, 'DEAD_LETTERED');
+  t.is(schemaRecord?.lastError?.code, 'SCHEMA_VIOLATION');
+  t.regex(schemaRecord?.lastError?.message ?? '', /width/);
+  t.is(await w.worker.ledger.get('half'), undefined);
   await waitFor(() => w.counted('JobsDeadLettered') === 5, {
     description: 'JobsDeadLettered = 5',
     timeoutMs: 5_000,
