@@ -27,5 +27,4 @@ export type { ProvisionedQueue } from './provisionQueues.ts';
 export type { ProvisionedTable } from './provisionTables.ts';
 export { formatReport, type ProvisionAction, type ResourceReport } from './report.ts';
 export { resourceEnv } from './resourceEnv.ts';
-export { freePort, isPortFree } from './ports.ts';
 export { ProvisionError } from './errors.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { objectPathOnDisk } from '@platform/aws-resources/embedded';
 import { createLeaseLedger } from '@platform/reliable-consumer';
-import type { DevContext, DevService } from '../../../scripts/lib/services.ts';
+import type { DevContext, DevService } from '@platform/dev-process';
 import { DEMO_TEMPLATES, demoJob } from './demo.ts';
 import { submitImageJob } from './jobs/submit.ts';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import test from 'ava';
-import { isProcessAlive } from '../src/index.ts';
+import { isProcessAlive } from '../../src/index.ts';
 
 test('a running process is alive, and not once it has exited and been reaped', async (t) => {
   t.true(isProcessAlive(process.pid));
