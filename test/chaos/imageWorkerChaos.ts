@@ -33,6 +33,7 @@ import { ProcessFleet, writeLives, type ProcessLife } from './lib/processFleet.t
 import { seededRandom } from './lib/random.ts';
 import { leaseWrites } from './lib/leaseLog.ts';
 import { buildVerdict, formatRows, scanLedger } from './lib/verdict.ts';
+import { FAULT_INJECTION_ENV } from '../../services/image-worker/test/plugins/index.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -114,7 +115,8 @@ const fleet = new ProcessFleet({
     BACKOFF_BASE_SECONDS: '1',
     BACKOFF_MAX_SECONDS: '2',
     SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
-    IMAGE_WORKER_FAULT_INJECTION: 'true',
+    // The real entry point with the test-only `test-transient-fault` template preloaded.
+    ...FAULT_INJECTION_ENV,
   },
   envFor: async (label) => ({
     AWS_ENDPOINT_URL_S3: await s3.openEndpoint(label),

@@ -35,3 +35,13 @@ test('the npm start supervisor does not depend on the test kit', (t) => {
     [],
   );
 });
+
+test('the fault-injection template and its error live only in the test plugin, not in a service source', (t) => {
+  const offenders = serviceSources.filter((file) =>
+    /test-transient-fault|InjectedTransientFault/.test(readFileSync(file, 'utf8')),
+  );
+  t.deepEqual(
+    offenders.map((file) => relative(root, file)),
+    [],
+  );
+});
