@@ -11,9 +11,9 @@ export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 const MAX_CONCURRENCY = 1000;
 
 export type ResolvedOptions<C extends ContractName> = Required<
-  Omit<ReliableConsumerOptions<C>, 'onOutcome' | 'metricNames' | 'logBindings'>
+  Omit<ReliableConsumerOptions<C>, 'onOutcome' | 'logBindings'>
 > &
-  Pick<ReliableConsumerOptions<C>, 'onOutcome' | 'metricNames' | 'logBindings'>;
+  Pick<ReliableConsumerOptions<C>, 'onOutcome' | 'logBindings'>;
 
 const isInt = (value: unknown): value is number => Number.isInteger(value);
 
