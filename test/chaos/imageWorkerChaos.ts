@@ -33,7 +33,7 @@ import { ProcessFleet, writeLives, type ProcessLife } from './lib/processFleet.t
 import { seededRandom } from './lib/random.ts';
 import { leaseWrites } from './lib/leaseLog.ts';
 import { buildVerdict, formatRows, scanLedger } from './lib/verdict.ts';
-import { FAULT_INJECTION_ENV } from '../../services/image-worker/test/plugins/index.ts';
+import { FAULT_INJECTION_PRELOAD } from '../../services/image-worker/test/plugins/index.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -98,6 +98,8 @@ const dynamodbFaults = installFaultMix(dynamodb, fromWorker, mix);
 const fleet = new ProcessFleet({
   name: 'worker',
   script: 'services/image-worker/src/main.ts',
+  // The real entry point, with the test-only `test-transient-fault` template loaded after the preload.
+  imports: [FAULT_INJECTION_PRELOAD],
   size: WORKERS,
   readyMessage: 'image worker started',
   env: {
@@ -115,8 +117,6 @@ const fleet = new ProcessFleet({
     BACKOFF_BASE_SECONDS: '1',
     BACKOFF_MAX_SECONDS: '2',
     SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
-    // The real entry point with the test-only `test-transient-fault` template preloaded.
-    ...FAULT_INJECTION_ENV,
   },
   envFor: async (label) => ({
     AWS_ENDPOINT_URL_S3: await s3.openEndpoint(label),

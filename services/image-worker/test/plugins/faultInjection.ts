@@ -1,5 +1,5 @@
 /**
- * TEST-ONLY plugin: importing it (in-process tests) or preloading it (`FAULT_INJECTION_ENV` from
+ * TEST-ONLY plugin: importing it (in-process tests) or preloading it (`FAULT_INJECTION_PRELOAD` from
  * ./index.ts, for a worker process) registers the
  * `test-transient-fault` template, which stands for a flaky dependency. Its first `failAttempts`
  * attempts fail with a transient error, later ones render a plain gradient. Tests and the chaos run
