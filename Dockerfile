@@ -31,6 +31,18 @@ RUN mkdir -p /manifests \
     done
 
 # ---------------------------------------------------------------------------------------------------
+# sources: the service's own folder and only the workspace libs it depends on at run time (the
+# closure of its "dependencies"; the test kit and @platform/dev-process are dev dependencies and stay
+# out). docker/service-sources.mjs computes that list from the manifests, so it cannot drift.
+FROM ${NODE_IMAGE} AS sources
+ARG SERVICE
+WORKDIR /src
+COPY libs/ ./libs/
+COPY services/ ./services/
+COPY docker/service-sources.mjs ./docker/service-sources.mjs
+RUN test -n "${SERVICE}" && node docker/service-sources.mjs "${SERVICE}" /sources
+
+# ---------------------------------------------------------------------------------------------------
 # deps: the production dependency closure of ONE service, installed by npm inside this stage, i.e. on
 # the platform being built. npm picks the optional platform packages from the lock file
 # (@napi-rs/canvas-linux-x64-gnu, @img/sharp-linux-x64 + libvips, or the arm64 builds under
@@ -52,7 +64,7 @@ COPY docker/verify-install.mjs /app/docker/verify-install.mjs
 RUN node /app/docker/verify-install.mjs "${SERVICE}"
 
 # ---------------------------------------------------------------------------------------------------
-# runtime: node, tini, the dependency tree from `deps` and the sources. No compiler, no npm, and
+# runtime: node, tini, the dependency tree from `deps` and the sources from `sources`. No compiler, no npm, and
 # nothing at run time needs a shell: ENTRYPOINT, CMD and HEALTHCHECK are all exec form.
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
@@ -77,8 +89,7 @@ WORKDIR /app
 # Owned by root and not writable by the app user: the container runs with a read-only root
 # filesystem anyway, and /tmp is an emptyDir in Kubernetes.
 COPY --from=deps /app/ ./
-COPY libs/ ./libs/
-COPY services/${SERVICE}/ ./services/${SERVICE}/
+COPY --from=sources /sources/ ./
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
 # The service's name and release on every span, metric and log line (Kubernetes sets the name
 # again; the version stays the one this image was built as).

@@ -13,15 +13,13 @@ import {
   createAwsClients,
   defineResources,
   formatReport,
-  freePort,
-  isPortFree,
   provision,
   resourceEnv,
 } from '@platform/aws-resources';
 import { startEmbeddedAws, type EmbeddedAws } from '@platform/aws-resources/embedded';
-import { spawnBoundChild } from '@platform/testkit';
+import { freePort, isPortFree, spawnBoundChild, type DevContext } from '@platform/dev-process';
 import { formatLogLine } from './lib/formatLogLine.ts';
-import { discoverServices, type DevContext, type ServicePlan } from './lib/services.ts';
+import { discoverServices, type ServicePlan } from './lib/services.ts';
 import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
 

@@ -34,6 +34,7 @@ import { seededRandom } from './lib/random.ts';
 import { leaseWrites } from './lib/leaseLog.ts';
 import { completionEventRows } from './lib/completionEvents.ts';
 import { buildVerdict, drainQueue, formatRows, scanLedger } from './lib/verdict.ts';
+import { FAULT_INJECTION_PRELOAD } from '../../services/image-worker/test/plugins/index.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -98,6 +99,8 @@ const dynamodbFaults = installFaultMix(dynamodb, fromWorker, mix);
 const fleet = new ProcessFleet({
   name: 'worker',
   script: 'services/image-worker/src/main.ts',
+  // The real entry point, with the test-only `test-transient-fault` template loaded after the preload.
+  imports: [FAULT_INJECTION_PRELOAD],
   size: WORKERS,
   readyMessage: 'image worker started',
   env: {
@@ -115,7 +118,6 @@ const fleet = new ProcessFleet({
     BACKOFF_BASE_SECONDS: '1',
     BACKOFF_MAX_SECONDS: '2',
     SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
-    IMAGE_WORKER_FAULT_INJECTION: 'true',
   },
   envFor: async (label) => ({
     AWS_ENDPOINT_URL_S3: await s3.openEndpoint(label),

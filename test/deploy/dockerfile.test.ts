@@ -10,6 +10,10 @@ import test from 'ava';
 import { Copy, DockerfileParser, JSONInstruction, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { REPO_ROOT, SERVICES } from './lib/manifests.ts';
+// @ts-expect-error: a plain build-time script without type declarations
+import { serviceLibs } from '../../docker/service-sources.mjs';
+
+const libsOf = serviceLibs as (root: string, service: string) => string[];
 
 const DOCKERFILE = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const dockerfile = DockerfileParser.parse(DOCKERFILE);
@@ -111,6 +115,65 @@ test('dependencies come from `npm ci --omit=dev` for one workspace; `npm install
   );
   // A build-time check loads the native modules on the target platform.
   t.true(of(installs[0] as Stage, 'RUN').some((run) => text(run).includes('docker/verify-install.mjs')));
+});
+
+test('an image copies its service and only the libs that service depends on, never the whole libs/ folder', (t) => {
+  const runtime = finalStage();
+  const fromContext = of(runtime, 'COPY')
+    .filter((copy) => !(copy instanceof Copy && copy.getFromFlag() !== null))
+    .map(text);
+  t.false(
+    fromContext.some((copy) => /\b(libs|services)\//.test(copy)),
+    'sources come from the sources stage',
+  );
+  const sources = stages().find((stage) => stage.name === 'sources');
+  t.true(
+    of(sources as Stage, 'RUN').some((run) => text(run).includes('docker/service-sources.mjs "${SERVICE}"')),
+  );
+  t.true(
+    of(runtime, 'COPY').some((copy) => copy instanceof Copy && copy.getFromFlag()?.getValue() === 'sources'),
+  );
+  for (const service of SERVICES) {
+    const libs = libsOf(REPO_ROOT, service);
+    // Every service runs on the shared bootstrap; test and dev helpers never ship.
+    t.true(libs.includes('libs/service-runtime'), service);
+    t.false(libs.includes('libs/testkit'), service);
+    t.false(libs.includes('libs/dev-process'), service);
+  }
+});
+
+/** `@platform/<name>` packages a production source imports (dev entry points excluded: they never load in a pod). */
+function platformImports(dir: string): string[] {
+  const found = new Set<string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    if (entry.name === 'dev.ts' || file.includes(`${path.sep}embedded${path.sep}`)) continue;
+    for (const match of readFileSync(file, 'utf8').matchAll(/from '(@platform\/[\w-]+)/g)) {
+      found.add(match[1] as string);
+    }
+  }
+  return [...found];
+}
+
+test('the libs an image copies are all its production sources import', (t) => {
+  const folderOf = new Map(
+    readdirSync(path.join(REPO_ROOT, 'libs')).map((name) => {
+      const manifest = JSON.parse(
+        readFileSync(path.join(REPO_ROOT, 'libs', name, 'package.json'), 'utf8'),
+      ) as {
+        name: string;
+      };
+      return [manifest.name, `libs/${name}`] as const;
+    }),
+  );
+  for (const service of SERVICES) {
+    const copied = new Set(libsOf(REPO_ROOT, service));
+    const sourceDirs = [`services/${service}/src`, ...[...copied].map((lib) => `${lib}/src`)];
+    const imported = sourceDirs.flatMap((dir) => platformImports(path.join(REPO_ROOT, dir)));
+    const missing = imported.filter((name) => !copied.has(folderOf.get(name) ?? name));
+    t.deepEqual([...new Set(missing)], [], `${service} imports libs its image would not have`);
+  }
 });
 
 test('the runtime user is numeric and non-root', (t) => {

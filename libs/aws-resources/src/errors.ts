@@ -1,3 +1,5 @@
+import { sdkErrorInfo } from '@platform/errors';
+
 /** A resource could not be created or brought to its definition. */
 export class ProvisionError extends Error {
   override readonly name = 'ProvisionError';
@@ -9,24 +11,9 @@ export class ProvisionError extends Error {
   }
 }
 
-/** An SDK error's name, HTTP status, without casting through `any`. */
-export function awsErrorInfo(err: unknown): { name: string; status: number | undefined } {
-  if (typeof err !== 'object' || err === null) return { name: String(err), status: undefined };
-  const name = 'name' in err && typeof err.name === 'string' ? err.name : 'Error';
-  const metadata = '$metadata' in err ? err.$metadata : undefined;
-  const status =
-    typeof metadata === 'object' &&
-    metadata !== null &&
-    'httpStatusCode' in metadata &&
-    typeof metadata.httpStatusCode === 'number'
-      ? metadata.httpStatusCode
-      : undefined;
-  return { name, status };
-}
-
 /** Emulators answer operations they lack in different ways; all of these mean "not available here". */
 export function isUnsupportedOperation(err: unknown): boolean {
-  const { name, status } = awsErrorInfo(err);
+  const { name, status } = sdkErrorInfo(err);
   return (
     status === 501 ||
     name === 'NotImplemented' ||

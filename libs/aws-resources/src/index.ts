@@ -30,5 +30,4 @@ export type { ProvisionedTable } from './provisionTables.ts';
 export type { ProvisionedTopic } from './provisionTopics.ts';
 export { formatReport, type ProvisionAction, type ResourceReport } from './report.ts';
 export { resourceEnv } from './resourceEnv.ts';
-export { freePort, isPortFree } from './ports.ts';
 export { ProvisionError } from './errors.ts';

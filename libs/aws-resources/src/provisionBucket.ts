@@ -9,8 +9,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { BucketDefinition } from './definition.ts';
-import { awsErrorInfo, isUnsupportedOperation, ProvisionError } from './errors.ts';
+import { isUnsupportedOperation, ProvisionError } from './errors.ts';
 import { newReport, type ResourceReport } from './report.ts';
+import { sdkErrorInfo } from '@platform/errors';
 
 const BLOCK_ALL: Required<PublicAccessBlockConfiguration> = {
   BlockPublicAcls: true,
@@ -47,7 +48,7 @@ async function bucketExists(s3: S3Client, name: string): Promise<boolean> {
     await s3.send(new HeadBucketCommand({ Bucket: name }));
     return true;
   } catch (err) {
-    const { status } = awsErrorInfo(err);
+    const { status } = sdkErrorInfo(err);
     if (status === 404) return false;
     if (status === 403) {
       // Bucket names are global: someone else owns this one. Choose another with bucketName/bucketSuffix.
@@ -70,7 +71,7 @@ async function readPublicAccessBlock(
   try {
     return (await s3.send(new GetPublicAccessBlockCommand({ Bucket: name }))).PublicAccessBlockConfiguration;
   } catch (err) {
-    if (awsErrorInfo(err).name === 'NoSuchPublicAccessBlockConfiguration') return undefined;
+    if (sdkErrorInfo(err).name === 'NoSuchPublicAccessBlockConfiguration') return undefined;
     throw err;
   }
 }

@@ -6,8 +6,9 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { QueueDefinition } from './definition.ts';
-import { awsErrorInfo, ProvisionError } from './errors.ts';
+import { ProvisionError } from './errors.ts';
 import { newReport, type ResourceReport } from './report.ts';
+import { sdkErrorInfo } from '@platform/errors';
 
 export interface ProvisionedQueue {
   name: string;
@@ -107,7 +108,7 @@ async function findQueueUrl(sqs: SQSClient, name: string): Promise<string | unde
   try {
     return (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
   } catch (err) {
-    const { name: errorName } = awsErrorInfo(err);
+    const { name: errorName } = sdkErrorInfo(err);
     // The JSON protocol names it QueueDoesNotExist; older query-protocol endpoints use the long form.
     if (errorName === 'QueueDoesNotExist' || errorName === 'AWS.SimpleQueueService.NonExistentQueue') {
       return undefined;

@@ -12,8 +12,9 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import type { KeyAttribute, TableDefinition } from './definition.ts';
-import { awsErrorInfo, isUnsupportedOperation, ProvisionError } from './errors.ts';
+import { isUnsupportedOperation, ProvisionError } from './errors.ts';
 import { newReport, type ResourceReport } from './report.ts';
+import { sdkErrorInfo } from '@platform/errors';
 
 export interface ProvisionedTable {
   name: string;
@@ -82,7 +83,7 @@ async function describeTable(dynamodb: DynamoDBClient, name: string): Promise<Ta
   try {
     return (await dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table;
   } catch (err) {
-    if (awsErrorInfo(err).name === 'ResourceNotFoundException') return undefined;
+    if (sdkErrorInfo(err).name === 'ResourceNotFoundException') return undefined;
     throw new ProvisionError(name, 'DescribeTable failed', { cause: err });
   }
 }

@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TopicDefinition } from './definition.ts';
-import { awsErrorInfo, isUnsupportedOperation, ProvisionError } from './errors.ts';
+import { sdkErrorInfo } from '@platform/errors';
+import { isUnsupportedOperation, ProvisionError } from './errors.ts';
 import type { ProvisionedQueue } from './provisionQueues.ts';
 import { newReport, type ResourceReport } from './report.ts';
 
@@ -171,7 +172,7 @@ async function ensureQueuePolicy(
     if (report.action === 'kept') report.action = 'updated';
     report.changes.push(`queue policy of ${queue.name}: send by this topic only`);
   } catch (err) {
-    if (!isUnsupportedOperation(err) && awsErrorInfo(err).name !== 'InvalidAttributeName')
+    if (!isUnsupportedOperation(err) && sdkErrorInfo(err).name !== 'InvalidAttributeName')
       throw new ProvisionError(queue.name, 'queue policy', { cause: err });
     report.notes.push(`endpoint does not support queue policies (${queue.name})`);
   }

@@ -1,4 +1,5 @@
 import { PlatformError } from './errors.ts';
+import { sdkErrorInfo } from './sdkErrorInfo.ts';
 
 export type FailureKind = 'transient' | 'permanent';
 
@@ -63,15 +64,6 @@ const CONTENT_REFUSED_NAMES = new Set([
 // SQSServiceException under that name. Both spellings are the same refusal.
 const SQS_QUERY_PREFIX = /^AWS\.SimpleQueueService\./;
 
-interface SdkErrorShape {
-  name?: unknown;
-  code?: unknown;
-  message?: unknown;
-  $fault?: unknown;
-  $retryable?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-}
-
 /**
  * The one place that decides whether a failure is transient or permanent.
  *
@@ -86,12 +78,7 @@ export function classifyError(error: unknown): Classification {
   if (error instanceof PlatformError) {
     return { kind: error.retryable ? 'transient' : 'permanent', code: error.code, message: error.message };
   }
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
-  const name = typeof shape.name === 'string' ? shape.name : 'Error';
-  const message = typeof shape.message === 'string' ? shape.message : String(error);
-  const status =
-    typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
-  const code = typeof shape.code === 'string' ? shape.code : undefined;
+  const { name, message, status, code, fault, retryable } = sdkErrorInfo(error);
 
   // Before the SDK's hints: the name alone decides, whatever the HTTP status or fault looked like.
   const unprefixed = name.replace(SQS_QUERY_PREFIX, '');
@@ -100,22 +87,18 @@ export function classifyError(error: unknown): Classification {
   }
   if (name === 'AbortError' || name === 'TimeoutError')
     return { kind: 'transient', code: 'ABORTED', message };
-  if (shape.$retryable !== undefined && shape.$retryable !== null) {
+  if (retryable) {
     return { kind: 'transient', code: name, message };
   }
   if (THROTTLING_NAMES.has(name) || status === 429) return { kind: 'transient', code: name, message };
-  if (shape.$fault === 'server' || (status !== undefined && status >= 500)) {
+  if (fault === 'server' || (status !== undefined && status >= 500)) {
     return { kind: 'transient', code: name, message };
   }
   if (code !== undefined && NETWORK_CODES.has(code)) return { kind: 'transient', code, message };
-  if (shape.$fault === 'client' && status !== undefined && status >= 400 && status < 500) {
+  if (fault === 'client' && status !== undefined && status >= 400 && status < 500) {
     // 4xx from AWS: the request itself is wrong (validation, access denied, missing resource).
     // Conditional-check failures are handled by the callers that expect them, before this point.
     return { kind: 'permanent', code: name, message };
   }
   return { kind: 'transient', code: name === 'Error' ? 'UNKNOWN' : name, message };
-}
-
-export function isTransient(error: unknown): boolean {
-  return classifyError(error).kind === 'transient';
 }

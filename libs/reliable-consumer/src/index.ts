@@ -29,7 +29,6 @@ export { backoffDelaySeconds } from './consumer/backoff.ts';
 export type {
   BackoffOptions,
   ConsumerLogger,
-  ConsumerMetrics,
   HandlerContext,
   HandlerContextBase,
   HandlerOutcome,

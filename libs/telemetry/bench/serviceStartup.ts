@@ -15,9 +15,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAwsClients, defineResources, freePort, provision, resourceEnv } from '@platform/aws-resources';
+import { createAwsClients, defineResources, provision, resourceEnv } from '@platform/aws-resources';
 import { startEmbeddedAws } from '@platform/aws-resources/embedded';
-import { discoverServices, type DevContext } from '../../../scripts/lib/services.ts';
+import { freePort, type DevContext } from '@platform/dev-process';
+import { discoverServices } from '../../../scripts/lib/services.ts';
 
 const READY_TIMEOUT_MS = 120_000;
 const root = resolve(import.meta.dirname, '../../..');

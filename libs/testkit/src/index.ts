@@ -31,7 +31,6 @@ export {
 } from './requestCounter.ts';
 export { sharedAws, serializeSharedAws, SHARED_AWS_ENV_VAR, type SharedAws } from './sharedAws.ts';
 export { seededRandom } from './seededRandom.ts';
-export { spawnBoundChild } from './childProcess.ts';
-export { isProcessAlive } from './processes.ts';
-export { freePort } from '@platform/aws-resources';
+// Re-exported from the dev/process lib (npm start uses them too) so tests keep one import.
+export { spawnBoundChild, isProcessAlive, freePort } from '@platform/dev-process';
 export { launchChromium, CHROMIUM_PATH } from './browser.ts';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
-import { spawnBoundChild } from './childProcess.ts';
+import { spawnBoundChild } from '@platform/dev-process';
 
 export interface LogLine {
   stream: 'stdout' | 'stderr';

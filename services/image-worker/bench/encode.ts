@@ -11,8 +11,7 @@ import { encodeCanvas, type EncoderName } from '../src/render/encode.ts';
 import { registerBundledFonts } from '../src/render/fonts.ts';
 import { DEFAULT_RENDER_LIMITS } from '../src/render/limits.ts';
 import { prepareRenderSpec, type ImageFormat, type RenderRequest } from '../src/render/spec.ts';
-import { TEMPLATES } from '../src/render/templates/index.ts';
-import type { Template } from '../src/render/templates/types.ts';
+import { findTemplate } from '../src/render/templates/index.ts';
 
 const runs = Number(process.argv[2] ?? 40);
 const WARMUP = 3;
@@ -43,10 +42,10 @@ function percentile(sorted: number[], p: number): number {
 
 const rows: string[][] = [];
 for (const request of requests) {
-  const spec = prepareRenderSpec(request, DEFAULT_RENDER_LIMITS, { faultInjection: false });
+  const spec = prepareRenderSpec(request, DEFAULT_RENDER_LIMITS);
   const canvas = createCanvas(spec.width, spec.height);
   const drawStart = performance.now();
-  (TEMPLATES[spec.template] as Template<unknown>).draw(canvas.getContext('2d'), spec, spec.params);
+  findTemplate(spec.template)?.draw(canvas.getContext('2d'), spec, spec.params);
   const drawMs = performance.now() - drawStart;
 
   for (const format of FORMATS) {

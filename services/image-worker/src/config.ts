@@ -1,4 +1,4 @@
-import { bool, intInRange, readConfig, str, url } from '@platform/config';
+import { intInRange, readConfig, str, url } from '@platform/config';
 import { ConfigError } from '@platform/errors';
 import { consumerConfigSpec, readConsumerConfig, type ConsumerConfig } from '@platform/reliable-consumer';
 import type { RenderLimits } from './render/limits.ts';
@@ -46,10 +46,6 @@ const spec = {
     1,
     1_000_000_000,
   )({ default: DEFAULT_RENDER_LIMITS.maxFractalIterations }),
-  IMAGE_WORKER_FAULT_INJECTION: bool({
-    default: false,
-    desc: 'TEST ONLY: enables the test-transient-fault template',
-  }),
 };
 
 export interface ImageWorkerConfig extends ConsumerConfig {
@@ -63,7 +59,6 @@ export interface ImageWorkerConfig extends ConsumerConfig {
   maxAttempts: number;
   renderThreads: number;
   limits: RenderLimits;
-  faultInjection: boolean;
 }
 
 export function readImageWorkerConfig(env: NodeJS.ProcessEnv = process.env): ImageWorkerConfig {
@@ -93,7 +88,6 @@ export function readImageWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ima
       maxPixels: c.MAX_IMAGE_PIXELS,
       maxFractalIterations: c.MAX_FRACTAL_ITERATIONS,
     },
-    faultInjection: c.IMAGE_WORKER_FAULT_INJECTION,
   };
 }
 

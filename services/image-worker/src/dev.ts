@@ -2,7 +2,7 @@
 // processes, then a small demo batch: each job's id, state and a presigned URL, once rendered.
 import { setTimeout as delay } from 'node:timers/promises';
 import { getJob, resultUrl, submitImageJobs } from '@platform/image-jobs';
-import type { DevContext, DevService } from '../../../scripts/lib/services.ts';
+import type { DevContext, DevService } from '@platform/dev-process';
 import { DEMO_TEMPLATES, demoJob } from './demo.ts';
 
 const DEMO_WAIT_MS = 120_000; // a loaded 2-core laptop renders the batch in seconds; this is a ceiling

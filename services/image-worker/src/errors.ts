@@ -67,26 +67,6 @@ export class RenderThreadFailed extends TransientError {
   }
 }
 
-/**
- * Raised only by the fault-injection template that tests and the chaos run enable explicitly
- * (IMAGE_WORKER_FAULT_INJECTION=true); it stands for any transient dependency failure.
- */
-export class InjectedTransientFault extends TransientError {
-  override readonly name = 'InjectedTransientFault';
-  readonly attempt: number;
-
-  constructor(attempt: number, failAttempts: number) {
-    super(
-      'INJECTED_TRANSIENT_FAULT',
-      `injected transient fault on attempt ${attempt} of ${failAttempts} failing`,
-      {
-        details: { attempt, failAttempts },
-      },
-    );
-    this.attempt = attempt;
-  }
-}
-
 function describe(value: unknown): string {
   if (value instanceof Error) return value.message;
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));

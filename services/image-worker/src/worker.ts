@@ -92,7 +92,6 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
       limits: config.limits,
       maxAttempts: config.maxAttempts,
       maxReceiveCount: config.maxReceiveCount,
-      faultInjection: config.faultInjection,
     },
   );
 

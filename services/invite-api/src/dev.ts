@@ -1,7 +1,7 @@
 // How `npm start` (scripts/start.ts) runs invite-api locally: local sign-in on the pages, referral
 // links pointing at this very server, and once everything is up the invite page's URL (plus a token
 // and curl lines for those who prefer the API).
-import type { DevContext, DevService } from '../../../scripts/lib/services.ts';
+import type { DevContext, DevService } from '@platform/dev-process';
 import { LOCAL_DEV_JWT, mintToken } from './auth/mintToken.ts';
 import { DEMO_USER } from './routes/localSignIn.ts';
 

@@ -2,8 +2,7 @@
 // page on a stable port when free, and the page's URL printed once everything is up.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, isPortFree } from '@platform/aws-resources';
-import type { DevContext, DevService } from '../../../scripts/lib/services.ts';
+import { freePort, isPortFree, type DevContext, type DevService } from '@platform/dev-process';
 import { OUTBOX_URL_FILE } from './providers/local/outboxPage.ts';
 
 const PREFERRED_OUTBOX_PORT = 8025;

@@ -1,7 +1,6 @@
 // Delivery receipts and STOP/START end to end, with both real services as processes on the embedded
 // AWS: invite-api's invitation status follows the receipts, and an opted-out number is refused.
-import { freePort } from '@platform/aws-resources';
-import { useIsolatedAws, waitFor } from '@platform/testkit';
+import { freePort, useIsolatedAws, waitFor } from '@platform/testkit';
 import test from 'ava';
 import { startFakeTwilio } from './helpers/fakeTwilio.ts';
 import {

@@ -34,6 +34,11 @@ export interface ProcessFleetOptions {
   name: string;
   /** Script run with this Node (`services/x/src/main.ts`). */
   script: string;
+  /**
+   * Test plugins to `--import` after the production preload, so the signal handlers it installs
+   * first still guard all of start-up (e.g. the image worker's fault-injection template).
+   */
+  imports?: string[];
   size: number;
   env: Record<string, string>;
   /** The line a process logs once it is serving (`msg`); a SIGTERM before it is a start-up SIGTERM. */
@@ -89,7 +94,12 @@ export class ProcessFleet {
     // SIGTERM at any moment of start-up is judged against what ships.
     const child = spawnBoundChild(
       process.execPath,
-      ['--import', '@platform/service-runtime/register', this.#options.script],
+      [
+        '--import',
+        '@platform/service-runtime/register',
+        ...(this.#options.imports ?? []).flatMap((module) => ['--import', module]),
+        this.#options.script,
+      ],
       {
         env: { PATH: process.env.PATH ?? '', ...this.#options.env, ...extra },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { startFauxqs } from 'fauxqs';
 import { startDynamoDbLocal } from './dynamoDbLocal.ts';
 import { EmbeddedAwsError } from './errors.ts';
-import { freePort } from '../ports.ts';
+import { freePort } from '@platform/dev-process';
 
 export interface EmbeddedAwsOptions {
   /** Fixed ports; 0 or absent means a free port chosen at start. */

@@ -147,16 +147,10 @@ export function createReliableConsumer<C extends ContractName>(
   }
 
   function report(event: OutcomeEvent, messageLog: ConsumerLogger): void {
-    const names = opts.metricNames ?? {};
     try {
-      const countName = names[event.kind];
-      if (countName !== undefined) deps.metrics?.count(countName, 1);
-      if (names.queueWaitMs !== undefined) deps.metrics?.record(names.queueWaitMs, event.queueWaitMs);
-      if (names.durationMs !== undefined && event.kind === 'ack')
-        deps.metrics?.record(names.durationMs, event.durationMs);
       opts.onOutcome?.(event);
     } catch (error) {
-      messageLog.error({ err: error }, 'onOutcome/metrics callback threw; ignored');
+      messageLog.error({ err: error }, 'onOutcome callback threw; ignored');
     }
   }
 

@@ -11,12 +11,6 @@ export interface ConsumerLogger {
   error(obj: Record<string, unknown>, msg?: string): void;
 }
 
-/** What the lib needs from `@platform/telemetry`'s Metrics. */
-export interface ConsumerMetrics {
-  count(name: string, value?: number, dims?: Record<string, string>): void;
-  record(name: string, value: number, dims?: Record<string, string>): void;
-}
-
 export type HandlerOutcome =
   | { kind: 'ack' }
   | { kind: 'retry'; reason: string; delaySeconds?: number }
@@ -83,8 +77,6 @@ export interface ReliableConsumerDeps {
   /** Only `send` is used (here and by sqs-consumer), so a test can pass a wrapper or an in-memory fake. */
   sqs: Pick<SQSClient, 'send'>;
   logger: ConsumerLogger;
-  /** Optional; counts come from `metricNames` (names from the telemetry catalogue). */
-  metrics?: ConsumerMetrics;
   /** Epoch ms; default Date.now. */
   clock?: () => number;
   /** [0, 1); default Math.random. Injected so backoff jitter is testable. */
@@ -136,8 +128,6 @@ export interface ReliableConsumerOptions<C extends ContractName = ContractName> 
    * and never stops the dead-lettering.
    */
   onPoison?: (poison: PoisonMessage) => Promise<void>;
-  /** Metric names (from the telemetry catalogue) to count per outcome, and where to record queue wait. */
-  metricNames?: Partial<Record<OutcomeEvent['kind'] | 'queueWaitMs' | 'durationMs', string>>;
 }
 
 export interface PoisonMessage {

@@ -11,9 +11,9 @@ export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 const MAX_CONCURRENCY = 1000;
 
 export type ResolvedOptions<C extends ContractName> = Required<
-  Omit<ReliableConsumerOptions<C>, 'onOutcome' | 'metricNames' | 'logBindings' | 'onPoison'>
+  Omit<ReliableConsumerOptions<C>, 'onOutcome' | 'logBindings' | 'onPoison'>
 > &
-  Pick<ReliableConsumerOptions<C>, 'onOutcome' | 'metricNames' | 'logBindings' | 'onPoison'>;
+  Pick<ReliableConsumerOptions<C>, 'onOutcome' | 'logBindings' | 'onPoison'>;
 
 const isInt = (value: unknown): value is number => Number.isInteger(value);
 

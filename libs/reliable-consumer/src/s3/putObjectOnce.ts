@@ -9,6 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ObjectConflictError } from '../errors.ts';
+import { sdkErrorInfo } from '@platform/errors';
 
 export interface PutObjectOnceInput {
   Bucket: string;
@@ -55,7 +56,7 @@ export interface PutObjectOnceResult {
 const SHA256_METADATA_KEY = 'sha256';
 
 function httpStatus(error: unknown): number | undefined {
-  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  return error instanceof S3ServiceException ? sdkErrorInfo(error).status : undefined;
 }
 
 /**

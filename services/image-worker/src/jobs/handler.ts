@@ -15,12 +15,11 @@ import {
   type MessageHandler,
 } from '@platform/reliable-consumer';
 import type { Metrics } from '@platform/telemetry';
-import { InjectedTransientFault } from '../errors.ts';
 import { completedEventOf, failedEventOf, type JobEventPublisher } from '../events/jobEvents.ts';
 import type { RenderLimits } from '../render/limits.ts';
 import type { RenderPool, RenderResult } from '../render/RenderPool.ts';
 import { prepareRenderSpec, RENDERER_VERSION, type RenderSpec } from '../render/spec.ts';
-import { availableTemplates, FAULT_INJECTION_TEMPLATE } from '../render/templates/index.ts';
+import { availableTemplates, findTemplate } from '../render/templates/index.ts';
 import { outputKeyFor, s3UriFor } from './outputKey.ts';
 import { inChildSpan } from './spans.ts';
 
@@ -49,8 +48,6 @@ export interface ImageJobHandlerOptions {
   maxAttempts: number;
   /** The queue's RedrivePolicy maxReceiveCount (a higher backstop): its last receive ends in a ledger verdict. */
   maxReceiveCount: number;
-  /** Enables the test-only fault-injection template (tests and the chaos run). */
-  faultInjection: boolean;
 }
 
 /** What a finished job stores in the ledger beside status, attempts and timestamps. */
@@ -96,7 +93,7 @@ export function createImageJobHandler(
 ): MessageHandler<typeof IMAGE_JOB_CONTRACT> {
   const clock = deps.clock ?? Date.now;
   const { ledger, metrics, pool, s3 } = deps;
-  const templates: ReadonlySet<string> = new Set(availableTemplates(options));
+  const templates: ReadonlySet<string> = new Set(availableTemplates());
 
   return async (ctx) => {
     const job: ImageJobRequestedV1 = ctx.payload;
@@ -119,7 +116,7 @@ export function createImageJobHandler(
     // deployed, a limit raised) a redrive from the DLQ processes it normally.
     let spec: RenderSpec;
     try {
-      spec = prepareRenderSpec(job, options.limits, options);
+      spec = prepareRenderSpec(job, options.limits);
     } catch (error) {
       if (!(error instanceof PermanentError)) throw error;
       log.warn({ err: error, code: error.code }, 'job rejected as poison; dead-lettering');
@@ -420,10 +417,8 @@ export function createImageJobHandler(
   ): Promise<JobMetadata> {
     const job = ctx.payload;
     const attempt = held.attempt;
-    // Counted in ledger attempts (acquisitions), not SQS receives, so it survives a DLQ redrive.
-    if (spec.template === FAULT_INJECTION_TEMPLATE && attempt <= spec.params.failAttempts) {
-      throw new InjectedTransientFault(attempt, spec.params.failAttempts);
-    }
+    // Only a test template has this hook (a flaky dependency); attempts are ledger acquisitions.
+    findTemplate(spec.template)?.beforeAttempt?.(spec.params, attempt);
 
     const image: RenderResult = await inChildSpan(
       ctx.span,

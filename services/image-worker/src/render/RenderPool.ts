@@ -3,7 +3,9 @@ import { Piscina } from 'piscina';
 import { RenderCancelled, RenderThreadFailed } from '../errors.ts';
 import { createEventLoopLagMonitor, type EventLoopLagMonitor, type LagMetrics } from './eventLoopLag.ts';
 import type { RenderedImage } from './renderImage.ts';
+import type { RenderThreadData } from './renderThread.ts';
 import type { RenderSpec } from './spec.ts';
+import { registeredTemplateModules } from './templates/index.ts';
 
 export interface RenderPoolDeps {
   metrics: LagMetrics;
@@ -46,6 +48,8 @@ export function createRenderPool(deps: RenderPoolDeps, options: RenderPoolOption
     // Keep threads warm: starting one (fonts, Skia, libvips) costs ~100 ms.
     idleTimeout: Number.POSITIVE_INFINITY,
     concurrentTasksPerWorker: 1,
+    // Templates registered at start-up (test plugins only) must be known in every thread too.
+    workerData: { templateModules: registeredTemplateModules() } satisfies RenderThreadData,
   });
   const lag: EventLoopLagMonitor = createEventLoopLagMonitor(
     { metrics: deps.metrics },

@@ -4,8 +4,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { encodeCanvas, ENCODER_BY_FORMAT, type EncoderName } from './encode.ts';
 import { registerBundledFonts } from './fonts.ts';
 import { CONTENT_TYPES, type RenderSpec } from './spec.ts';
-import { TEMPLATES, type TemplateName } from './templates/index.ts';
-import type { Template } from './templates/types.ts';
+import { findTemplate } from './templates/index.ts';
 
 export interface RenderedImage {
   bytes: Uint8Array;
@@ -28,7 +27,9 @@ export async function renderImage(
   const started = performance.now();
   const canvas = createCanvas(spec.width, spec.height);
   const ctx = canvas.getContext('2d');
-  const template = TEMPLATES[spec.template] as Template<unknown>;
+  // prepareRenderSpec accepted this name, so this thread knows it too (see RenderThreadData).
+  const template = findTemplate(spec.template);
+  if (template === undefined) throw new Error(`render thread does not know template ${spec.template}`);
   template.draw(ctx, { width: spec.width, height: spec.height }, spec.params);
   const drawn = performance.now();
   const bytes = await encodeCanvas(canvas, spec.format, options.encoder ?? ENCODER_BY_FORMAT[spec.format]);
@@ -41,5 +42,3 @@ export async function renderImage(
     encodeMs: encoded - drawn,
   };
 }
-
-export type { TemplateName };

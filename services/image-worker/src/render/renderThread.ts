@@ -6,6 +6,15 @@
 import { registerBundledFonts } from './fonts.ts';
 import { renderImage, type RenderedImage } from './renderImage.ts';
 import type { RenderSpec } from './spec.ts';
+import { workerData } from 'piscina';
+
+export interface RenderThreadData {
+  /** Modules that registered extra templates on the main thread (registerTemplate): loaded here too. */
+  templateModules: string[];
+}
+
+for (const module of (workerData as RenderThreadData | undefined)?.templateModules ?? [])
+  await import(module);
 
 // Once per thread, before the first task, so the first render is not slower than the rest.
 registerBundledFonts();

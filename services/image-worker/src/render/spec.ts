@@ -1,12 +1,7 @@
 import { RenderLimitExceeded, UnknownTemplate } from '../errors.ts';
 import { MIN_DIMENSION, type RenderLimits } from './limits.ts';
 import type { RawParams } from './params.ts';
-import {
-  availableTemplates,
-  TEMPLATES,
-  type TemplateName,
-  type TemplateParamsByName,
-} from './templates/index.ts';
+import { availableTemplates, findTemplate } from './templates/index.ts';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
@@ -31,30 +26,26 @@ export interface RenderRequest {
   params: RawParams;
 }
 
-/** A checked request: a known template, sizes within limits, parsed and defaulted parameters. */
-export type RenderSpec = {
-  [K in TemplateName]: {
-    template: K;
-    width: number;
-    height: number;
-    format: ImageFormat;
-    params: TemplateParamsByName[K];
-  };
-}[TemplateName];
+/**
+ * A checked request: a known template, sizes within limits, parsed and defaulted parameters (of the
+ * shape that template's parseParams returned; only that template reads them).
+ */
+export interface RenderSpec {
+  template: string;
+  width: number;
+  height: number;
+  format: ImageFormat;
+  params: unknown;
+}
 
 /**
  * Turns a request into a RenderSpec or throws a permanent error (UnknownTemplate,
  * RenderLimitExceeded, InvalidTemplateParams). Runs on the main thread, before any lease is spent
  * on rendering, and is the only gate: render threads trust a spec.
  */
-export function prepareRenderSpec(
-  request: RenderRequest,
-  limits: RenderLimits,
-  options: { faultInjection: boolean },
-): RenderSpec {
-  const known = availableTemplates(options);
-  const name = known.find((candidate) => candidate === request.template);
-  if (name === undefined) throw new UnknownTemplate(request.template, known);
+export function prepareRenderSpec(request: RenderRequest, limits: RenderLimits): RenderSpec {
+  const template = findTemplate(request.template);
+  if (template === undefined) throw new UnknownTemplate(request.template, availableTemplates());
 
   checkRange('width', request.width, MIN_DIMENSION, limits.maxWidth);
   checkRange('height', request.height, MIN_DIMENSION, limits.maxHeight);
@@ -66,9 +57,8 @@ export function prepareRenderSpec(
   );
 
   const size = { width: request.width, height: request.height };
-  const template = TEMPLATES[name];
   const params = template.parseParams(request.params, size, limits);
-  return { template: name, ...size, format: request.format, params } as RenderSpec;
+  return { template: template.name, ...size, format: request.format, params };
 }
 
 function checkRange(limit: string, value: number, min: number, max: number): void {

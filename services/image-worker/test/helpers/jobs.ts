@@ -43,8 +43,7 @@ export function slowFractalJob(
  */
 export async function iterationsFor(targetMs: number): Promise<number> {
   const limits = { ...DEFAULT_RENDER_LIMITS, maxFractalIterations: 1_000_000_000 };
-  const probe = (iterations: number) =>
-    renderImage(prepareRenderSpec(slowFractalJob(iterations), limits, { faultInjection: false }));
+  const probe = (iterations: number) => renderImage(prepareRenderSpec(slowFractalJob(iterations), limits));
   await probe(2_000);
   const probeIterations = 40_000;
   const started = performance.now();

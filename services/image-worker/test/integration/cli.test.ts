@@ -13,6 +13,8 @@ import {
   waitForQueueEmpty,
   type IsolatedAws,
 } from '@platform/testkit';
+// Registers the test-only `test-transient-fault` template for the in-process workers below.
+import '../plugins/faultInjection.ts';
 import test, { type ExecutionContext } from 'ava';
 import sharp from 'sharp';
 import { dlqListCommand, dlqRedriveCommand } from '../../src/cli/dlq.ts';
@@ -172,7 +174,7 @@ test('dlq list shows reasons; dlq redrive --reason moves only those back, attrib
   // The backstop above the retry limit, so a receive burned on a loaded machine does not decide.
   const aws = await useIsolatedAws(t, { queues: { imageJobs: { maxReceiveCount: 4 } } });
   const w = startInProcessWorker(t, aws, {
-    env: { IMAGE_WORKER_FAULT_INJECTION: 'true', BACKOFF_MAX_SECONDS: '1', MAX_ATTEMPTS: '2' },
+    env: { BACKOFF_MAX_SECONDS: '1', MAX_ATTEMPTS: '2' },
   });
   const poison = testJob({ jobId: 'poison-1', template: 'no-such-template' });
   // Fails its first 2 attempts: with MAX_ATTEMPTS 2 the worker dead-letters it; after a redrive it succeeds.
@@ -237,7 +239,7 @@ test('dlq list shows reasons; dlq redrive --reason moves only those back, attrib
 
   // The redriven job now succeeds (its ledger FAILED is retryable); the poison one stays put.
   const again = startInProcessWorker(t, aws, {
-    env: { IMAGE_WORKER_FAULT_INJECTION: 'true', MAX_ATTEMPTS: '2' },
+    env: { MAX_ATTEMPTS: '2' },
   });
   await waitForItem(
     aws.clients.documentClient,

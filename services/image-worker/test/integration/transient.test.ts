@@ -1,5 +1,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { useIsolatedAws, waitFor, waitForItem, waitForQueueEmpty } from '@platform/testkit';
+// Registers the test-only `test-transient-fault` template for the in-process workers below.
+import '../plugins/faultInjection.ts';
 import test from 'ava';
 import { submitImageJob } from '../../src/jobs/submit.ts';
 import { startInProcessWorker } from '../helpers/inProcessWorker.ts';
@@ -18,7 +20,7 @@ test('a transient failure is retried with growing visibility and completes once 
   const aws = await useIsolatedAws(t, { queues: { imageJobs: { maxReceiveCount: 4 } } });
   // random() just below 1: full jitter then always picks the top of the window, so the growth shows.
   const w = startInProcessWorker(t, aws, {
-    env: { IMAGE_WORKER_FAULT_INJECTION: 'true', BACKOFF_BASE_SECONDS: '1', BACKOFF_MAX_SECONDS: '8' },
+    env: { BACKOFF_BASE_SECONDS: '1', BACKOFF_MAX_SECONDS: '8' },
     random: () => 0.999,
   });
   const job = flaky(2);
@@ -50,7 +52,6 @@ test('after MAX_ATTEMPTS failed attempts the worker gives up: ledger FAILED (ATT
   const aws = await useIsolatedAws(t, { queues: { imageJobs: { maxReceiveCount: 5 } } });
   const w = startInProcessWorker(t, aws, {
     env: {
-      IMAGE_WORKER_FAULT_INJECTION: 'true',
       MAX_ATTEMPTS: '3',
       BACKOFF_BASE_SECONDS: '1',
       BACKOFF_MAX_SECONDS: '8',

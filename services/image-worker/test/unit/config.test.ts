@@ -18,7 +18,6 @@ test('defaults give a working production configuration', (t) => {
     heartbeatIntervalSeconds: 20,
     leaseDurationMs: 60_000,
     maxReceiveCount: undefined,
-    faultInjection: false,
   });
   t.like(config.limits, { maxWidth: 4096, maxHeight: 4096 });
 });

@@ -10,7 +10,6 @@ const limits = { ...DEFAULT_RENDER_LIMITS, maxFractalIterations: 1_000_000_000 }
 const card = prepareRenderSpec(
   { template: 'card', width: 200, height: 100, format: 'png', params: { title: 'Pool' } },
   limits,
-  { faultInjection: false },
 );
 // Inside the set: every pixel runs every iteration, far longer than the test waits.
 const endless = prepareRenderSpec(
@@ -22,7 +21,6 @@ const endless = prepareRenderSpec(
     params: { iterations: 500_000_000, centerX: -0.2, zoom: 50 },
   },
   limits,
-  { faultInjection: false },
 );
 
 test('an aborted render stops its thread, rejects as a transient RenderCancelled, and the pool keeps working', async (t) => {

@@ -1,4 +1,4 @@
-import { classifyError } from '@platform/errors';
+import { classifyError, sdkErrorInfo } from '@platform/errors';
 import { isClientInputError } from '@platform/service-runtime';
 import type { Logger } from '@platform/telemetry';
 import { AppError, type ErrorCode } from '../errors.ts';
@@ -103,6 +103,6 @@ function isAwsOutage(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const classified = classifyError(error);
   if (classified.kind !== 'transient') return false;
-  const networkCode = (error as { code?: unknown }).code;
-  return '$metadata' in error || classified.code === 'ABORTED' || classified.code === networkCode;
+  const info = sdkErrorInfo(error);
+  return info.fromSdk || classified.code === 'ABORTED' || classified.code === info.code;
 }

@@ -1,6 +1,7 @@
 import { ERROR_CODES, ERROR_STATUS, type ErrorCode } from '../errors.ts';
 import { INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH, INVITE_CODE_PREFIX } from '../domain/inviteCode.ts';
 import { INVITATION_STATUSES } from '../domain/status.ts';
+import { DEFAULT_PAGE_SIZE, IDEMPOTENCY_KEY_PATTERN, MAX_PAGE_SIZE } from '../routes/constants.ts';
 
 /**
  * The OpenAPI 3.1 document of the API: served at /openapi.json, rendered at /docs, the source of the
@@ -10,9 +11,6 @@ import { INVITATION_STATUSES } from '../domain/status.ts';
 
 const INVITE_CODE_PATTERN = `^${INVITE_CODE_PREFIX}[${INVITE_CODE_ALPHABET}]{${INVITE_CODE_LENGTH}}$`;
 const ENTITY_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$';
-export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,255}$';
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
 
 const timestamp = { type: 'string', format: 'date-time', examples: ['2025-01-31T12:00:00.000Z'] } as const;
 

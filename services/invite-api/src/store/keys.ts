@@ -56,5 +56,4 @@ export const gsi1 = {
   outboxPending: 'OUTBOX#PENDING',
   /** Outbox items the queue refused for good: out of the relay's partition, kept for inspection. */
   outboxFailed: 'OUTBOX#FAILED',
-  outboxSort: (createdAt: string, invitationId: string) => `${createdAt}#${invitationId}`,
 };

@@ -1,5 +1,5 @@
 import { PublishCommand, type MessageAttributeValue, type PublishCommandOutput } from '@aws-sdk/client-sns';
-import { classifyError } from '@platform/errors';
+import { classifyError, sdkErrorInfo } from '@platform/errors';
 import { SmsPermanentFailure, SmsTransientFailure, type SmsSendError } from '../errors.ts';
 import { networkFailureOf } from './networkErrors.ts';
 import { redactPhoneNumbers } from './redact.ts';
@@ -70,13 +70,6 @@ export function createSnsProvider(deps: SnsProviderDeps, options: SnsProviderOpt
   };
 }
 
-interface SnsErrorShape {
-  name?: unknown;
-  message?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-}
-
 // Exceptions named in the SNS API reference for Publish (and the SMS sandbox / opt-out APIs).
 const THROTTLED = new Set([
   'ThrottledException',
@@ -113,11 +106,7 @@ const INVALID_PARAMETER = new Set([
  * - 5xx / server fault, network failures: transient. Anything else: `classifyError` decides.
  */
 export function mapSnsError(error: unknown): SmsSendError {
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as SnsErrorShape;
-  const name = typeof shape.name === 'string' ? shape.name : 'Error';
-  const message = typeof shape.message === 'string' ? shape.message : String(error);
-  const status =
-    typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
+  const { name, message, status, fault } = sdkErrorInfo(error);
   const base = { provider: 'sns' as const, providerCode: name, httpStatus: status, cause: error };
   const safeMessage = redactPhoneNumbers(message);
 
@@ -159,7 +148,7 @@ export function mapSnsError(error: unknown): SmsSendError {
       outcome: 'not-sent',
     });
   }
-  if (shape.$fault === 'server' || (status !== undefined && status >= 500)) {
+  if (fault === 'server' || (status !== undefined && status >= 500)) {
     // A 5xx is an answer, but SNS may have queued the message before failing the response.
     return new SmsTransientFailure({
       ...base,

@@ -5,8 +5,6 @@
  */
 export type ProviderName = 'sns' | 'twilio' | 'local';
 
-export const PROVIDER_NAMES: readonly ProviderName[] = ['sns', 'twilio', 'local'];
-
 export interface SmsSendRequest {
   /** Recipient in E.164. */
   to: string;

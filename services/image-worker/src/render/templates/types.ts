@@ -18,4 +18,10 @@ export interface Template<P> {
   readonly description: string;
   parseParams(raw: RawParams, size: Size, limits: RenderLimits): P;
   draw(ctx: SKRSContext2D, size: Size, params: P): void;
+  /**
+   * Optional, on the main thread before each attempt is rendered (`attempt` counts ledger
+   * acquisitions, so it survives a DLQ redrive); a throw ends the attempt with that error. No built-in
+   * template has one: it is how a test template stands for a flaky dependency.
+   */
+  beforeAttempt?(params: P, attempt: number): void;
 }

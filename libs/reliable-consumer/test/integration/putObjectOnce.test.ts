@@ -1,0 +1,171 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createAwsClients } from '@platform/aws-resources';
+import {
+  startRequestCounter,
+  useIsolatedAws,
+  type IsolatedAws,
+  type RequestCounter,
+} from '@platform/testkit';
+import test, { type ExecutionContext } from 'ava';
+import { ObjectConflictError, putObjectOnce } from '../../src/index.ts';
+
+/**
+ * S3 through the testkit's request counter, so PUTs can be counted and a 412/409 injected.
+ * fauxqs does not enforce If-None-Match, so the 412 real S3 would answer for an existing key is
+ * simulated by the fault injector at that one boundary; the code under test is unchanged.
+ */
+async function setup(
+  t: ExecutionContext,
+): Promise<{ aws: IsolatedAws; s3: S3Client; counter: RequestCounter }> {
+  const aws = await useIsolatedAws(t);
+  const counter = await startRequestCounter({ target: aws.endpoints.s3 });
+  const clients = createAwsClients({ ...aws.env, AWS_ENDPOINT_URL_S3: counter.endpoint });
+  const { s3 } = clients;
+  t.teardown(async () => {
+    clients.destroy();
+    await counter.close();
+  });
+  return { aws, s3, counter };
+}
+
+const body = (text: string) => new TextEncoder().encode(text);
+
+test('uploads with If-None-Match and a SHA-256 checksum, storing sha256 metadata', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const sent: Array<Record<string, unknown>> = [];
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutObjectCommand') sent.push(args.input as Record<string, unknown>);
+      return next(args);
+    },
+    { step: 'initialize', name: 'capturePutInput' },
+  );
+  const Key = `generated/${randomUUID()}.png`;
+  const result = await putObjectOnce(s3, {
+    Bucket: aws.bucket,
+    Key,
+    Body: body('pixels'),
+    ContentType: 'image/png',
+    Metadata: { 'job-id': 'j1' },
+  });
+  t.is(result.kind, 'uploaded');
+  t.is(result.bytes, 6);
+  t.is(result.sha256, createHash('sha256').update('pixels').digest('hex'));
+  t.is(counter.count({ service: 's3', method: 'PUT', key: Key }), 1);
+  t.like(sent[0], {
+    IfNoneMatch: '*',
+    ChecksumAlgorithm: 'SHA256',
+    ChecksumSHA256: createHash('sha256').update('pixels').digest('base64'),
+  });
+  const head = await s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key }));
+  t.is(head.Metadata?.sha256, result.sha256);
+  t.is(head.Metadata?.['job-id'], 'j1');
+  t.is(head.ContentType, 'image/png');
+  const stored = await s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key }));
+  t.is(await stored.Body?.transformToString(), 'pixels');
+});
+
+test('412 on an object with the same bytes is success: already-present, nothing overwritten', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const Key = `generated/${randomUUID()}.png`;
+  const input = { Bucket: aws.bucket, Key, Body: body('same bytes'), ContentType: 'image/png' };
+  const first = await putObjectOnce(s3, input);
+  counter.addFault({ match: { service: 's3', method: 'PUT', key: Key }, status: 412, times: 1 });
+  const second = await putObjectOnce(s3, input);
+  t.is(second.kind, 'already-present');
+  t.is(second.sha256, first.sha256);
+  t.is(counter.count({ service: 's3', method: 'HEAD', key: Key }), 1);
+  t.is(counter.count({ service: 's3', method: 'PUT', key: Key, injected: false }), 1, 'one real upload');
+});
+
+test('412 on an object with different bytes is a loud, permanent ObjectConflictError', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const Key = `generated/${randomUUID()}.png`;
+  await putObjectOnce(s3, { Bucket: aws.bucket, Key, Body: body('version one'), ContentType: 'image/png' });
+  counter.addFault({ match: { service: 's3', method: 'PUT', key: Key }, status: 412, times: 1 });
+  const error = await t.throwsAsync(
+    putObjectOnce(s3, { Bucket: aws.bucket, Key, Body: body('version two'), ContentType: 'image/png' }),
+    { instanceOf: ObjectConflictError },
+  );
+  t.false(error?.retryable);
+  t.not(error?.storedSha256, error?.expectedSha256);
+  const stored = await s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key }));
+  t.is(await stored.Body?.transformToString(), 'version one', 'the existing object is untouched');
+});
+
+test('409 ConditionalRequestConflict is retried with backoff', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const Key = `generated/${randomUUID()}.png`;
+  counter.addFault({ match: { service: 's3', method: 'PUT', key: Key }, status: 409, times: 2 });
+  const result = await putObjectOnce(
+    s3,
+    { Bucket: aws.bucket, Key, Body: body('x'), ContentType: 'image/png' },
+    { retries: 3, retryBaseMs: 5 },
+  );
+  t.is(result.kind, 'uploaded');
+  t.is(counter.count({ service: 's3', method: 'PUT', key: Key }), 3);
+});
+
+test('409 past the retry budget is thrown', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const Key = `generated/${randomUUID()}.png`;
+  counter.addFault({ match: { service: 's3', method: 'PUT', key: Key }, status: 409 });
+  await t.throwsAsync(
+    putObjectOnce(
+      s3,
+      { Bucket: aws.bucket, Key, Body: body('x'), ContentType: 'image/png' },
+      { retries: 1, retryBaseMs: 1 },
+    ),
+  );
+  t.is(counter.count({ service: 's3', method: 'PUT', key: Key }), 2);
+});
+
+test('headFirst: an object already there is compared without re-sending the bytes; a missing one is uploaded', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const input = (Key: string, text: string) => ({
+    Bucket: aws.bucket,
+    Key,
+    Body: body(text),
+    ContentType: 'image/png',
+  });
+  const missing = `generated/${randomUUID()}.png`;
+  t.is((await putObjectOnce(s3, input(missing, 'first'), { headFirst: true })).kind, 'uploaded');
+
+  const same = `generated/${randomUUID()}.png`;
+  await putObjectOnce(s3, input(same, 'pixels'));
+  const again = await putObjectOnce(s3, input(same, 'pixels'), { headFirst: true });
+  t.is(again.kind, 'already-present');
+  t.is(counter.count({ service: 's3', method: 'PUT', key: same }), 1, 'no second PUT');
+
+  const error = await t.throwsAsync(putObjectOnce(s3, input(same, 'other pixels'), { headFirst: true }), {
+    instanceOf: ObjectConflictError,
+  });
+  t.is(error.storedSha256, createHash('sha256').update('pixels').digest('hex'));
+  t.is(counter.count({ service: 's3', method: 'PUT', key: same }), 1, 'a conflict is never overwritten');
+});
+
+test('beforeEachAttempt runs before every attempt the SDK sends, so a lease check stops its retry', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const Key = `generated/${randomUUID()}.png`;
+  // The first PUT gets a 503, so the SDK retries on its own; by then the (simulated) lease is over.
+  counter.addFault({ match: { service: 's3', method: 'PUT', key: Key }, status: 503, times: 1 });
+  let checks = 0;
+  const leaseOver = new Error('lease over before the upload');
+  const error = await t.throwsAsync(
+    putObjectOnce(
+      s3,
+      { Bucket: aws.bucket, Key, Body: body('pixels'), ContentType: 'image/png' },
+      {
+        beforeEachAttempt: () => {
+          checks += 1;
+          if (checks > 1) throw leaseOver;
+        },
+      },
+    ),
+  );
+  t.is(error, leaseOver);
+  t.is(checks, 2);
+  t.is(counter.count({ service: 's3', method: 'PUT', key: Key }), 1, 'the retry never left the process');
+  await t.throwsAsync(s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key })));
+});

@@ -1,0 +1,277 @@
+/**
+ * Enqueue after write: the sms.requested message is written to an outbox item in the same transaction
+ * as the invitation, so an SQS failure after the write neither loses the invitation nor burns its
+ * quota. SQS faults are real HTTP 500s from a proxy in front of the emulator.
+ */
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import test, { type ExecutionContext } from 'ava';
+import { createAwsClients } from '@platform/aws-resources';
+import { decodeMessage } from '@platform/contracts';
+import { createLogger } from '@platform/telemetry';
+import {
+  queueCounts,
+  sharedAws,
+  startRequestCounter,
+  waitForMessageCount,
+  type RequestCounter,
+} from '@platform/testkit';
+import { utcDayWindow } from '../../src/domain/windows.ts';
+import { createOutboxPublisher } from '../../src/outbox/OutboxPublisher.ts';
+import { createOutboxRelay } from '../../src/outbox/OutboxRelay.ts';
+import { keys } from '../../src/store/keys.ts';
+import { useHarness, type Harness, type HarnessOptions } from '../helpers/harness.ts';
+import type { ApiBody } from '../helpers/openapi.ts';
+
+/** The service with its SQS client behind a fault-injecting proxy. */
+async function withFaultySqs(
+  t: ExecutionContext,
+  options: HarnessOptions = {},
+): Promise<{ h: Harness; proxy: RequestCounter }> {
+  const proxy = await startRequestCounter({ target: (await sharedAws()).endpoints.sqs });
+  t.teardown(() => proxy.close());
+  const h = await useHarness(t, {
+    ...options,
+    sqs: (aws) => {
+      const clients = createAwsClients({ ...aws.env, AWS_ENDPOINT_URL_SQS: proxy.endpoint });
+      t.teardown(() => clients.destroy());
+      return clients.sqs;
+    },
+  });
+  return { h, proxy };
+}
+
+async function invite(
+  h: Harness,
+  user: string,
+  phoneNumber: string,
+): Promise<{ status: number; body: ApiBody }> {
+  const res = await h.request('/api/invitations', {
+    method: 'POST',
+    as: user,
+    json: { phoneNumber },
+    headers: { 'x-request-id': `req-${user}` },
+  });
+  return { status: res.status, body: (await res.json()) as ApiBody };
+}
+
+async function outboxItem(h: Harness, invitationId: string) {
+  const { Item } = await h.aws.clients.documentClient.send(
+    new GetCommand({ TableName: h.config.table, Key: keys.outbox(invitationId), ConsistentRead: true }),
+  );
+  return Item;
+}
+
+async function receiveAll(h: Harness) {
+  const { Messages = [] } = await h.aws.clients.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: h.aws.urls.smsRequests,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return Messages;
+}
+
+test('SQS down after the write: 201 anyway, the message waits in the outbox, the relay sends it exactly once', async (t) => {
+  let now = Date.now();
+  const { h, proxy } = await withFaultySqs(t, { clock: () => now });
+  const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
+
+  const { status, body } = await invite(h, 'outbox-user', '+14155555001');
+  t.is(status, 201, 'the invitation is recorded although SQS refused the message');
+  t.true(fault.hits >= 1, 'SendMessage was attempted and failed');
+  const invitationId = String(body.invitationId);
+  t.truthy(await outboxItem(h, invitationId), 'the message waits in the outbox');
+  t.is((await queueCounts(h.aws.clients.sqs, h.aws.urls.smsRequests)).visible, 0);
+
+  // SQS still failing: the relay keeps the item and pushes its next attempt back.
+  t.like(await h.api.relay.runOnce(), { due: 1, claimed: 1, sent: 0, failed: 1 });
+  const afterFailure = await outboxItem(h, invitationId);
+  t.is(afterFailure?.attempts, 1);
+  t.true(Number(afterFailure?.next_attempt_at) > now, 'backed off');
+  t.like(await h.api.relay.runOnce(), { due: 0 }, 'not retried before its backoff ends');
+
+  fault.remove();
+  now += 10 * 60_000;
+  t.like(await h.api.relay.runOnce(), { due: 1, claimed: 1, sent: 1, failed: 0 });
+  t.is(await outboxItem(h, invitationId), undefined, 'sent: the outbox item is gone');
+  t.like(await h.api.relay.runOnce(), { due: 0 }, 'nothing left to send');
+
+  const messages = await receiveAll(h);
+  t.is(messages.length, 1, 'exactly one sms.requested');
+  const decoded = decodeMessage(messages[0] ?? {});
+  t.is(decoded.contract, 'sms.requested');
+  t.like(decoded.payload, {
+    invitationId,
+    inviteCode: body.inviteCode,
+    phoneNumber: '+14155555001',
+    correlationId: 'req-outbox-user',
+  });
+
+  // Charged exactly once: not lost with the failed send, not charged again by the relay.
+  const { Item: quota } = await h.aws.clients.documentClient.send(
+    new GetCommand({
+      TableName: h.config.table,
+      Key: keys.userQuota('outbox-user', utcDayWindow(now).key),
+      ConsistentRead: true,
+    }),
+  );
+  t.is(quota?.invitation_count, 1);
+  const status2 = await h.request(`/api/invitations/${invitationId}`, { as: 'outbox-user' });
+  t.like(((await status2.json()) as ApiBody).invitation, { status: 'queued' });
+});
+
+test('two relays racing for the same outbox item send it once', async (t) => {
+  const { h, proxy } = await withFaultySqs(t);
+  const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
+  t.is((await invite(h, 'race-user', '+14155555002')).status, 201);
+  fault.remove();
+
+  const logger = createLogger({ service: 'invite-api-test', level: 'silent' });
+  const publisher = createOutboxPublisher(
+    {
+      sqs: h.aws.clients.sqs,
+      outbox: h.api.outbox,
+      logger,
+      metrics: { count: () => undefined },
+      clock: Date.now,
+    },
+    { queueUrl: h.aws.urls.smsRequests, sendTimeoutMs: 3000 },
+  );
+  const second = createOutboxRelay(
+    { outbox: h.api.outbox, publisher, logger, clock: Date.now },
+    { intervalMs: 1000, batchSize: 10, backoff: { baseMs: 60_000, maxMs: 60_000 } },
+  );
+  const passes = await Promise.all([h.api.relay.runOnce(), second.runOnce()]);
+  t.is(
+    passes.reduce((sum, pass) => sum + pass.sent, 0),
+    1,
+    JSON.stringify(passes),
+  );
+  t.is((await receiveAll(h)).length, 1);
+});
+
+test('the relay loop delivers pending messages on its own once SQS is back', async (t) => {
+  const { h, proxy } = await withFaultySqs(t, { env: { OUTBOX_RELAY_INTERVAL_MS: '100' }, startRelay: true });
+  const fault = proxy.addFault({
+    match: { service: 'sqs', operation: 'SendMessage' },
+    status: 500,
+    times: 1000,
+  });
+  t.is((await invite(h, 'loop-user-1', '+14155555003')).status, 201);
+  t.is((await invite(h, 'loop-user-2', '+14155555004')).status, 201);
+  fault.remove();
+  t.is(await waitForMessageCount(h.aws.clients.sqs, h.aws.urls.smsRequests, 2, { timeoutMs: 20_000 }), 2);
+  t.true(h.logs.some((l) => l.msg === 'outbox relay pass'));
+});
+
+/** An invitation whose outbox item is still pending (SQS failed once), its id. */
+async function pendingInvitation(h: Harness, proxy: RequestCounter, user: string, phoneNumber: string) {
+  const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
+  const { status, body } = await invite(h, user, phoneNumber);
+  fault.remove();
+  if (status !== 201) throw new Error(`invite answered ${status}`);
+  return String(body.invitationId);
+}
+
+test('SQS refuses the message for good (InvalidMessageContents): invitation failed with the reason, item never retried', async (t) => {
+  let now = Date.now();
+  const { h, proxy } = await withFaultySqs(t, { clock: () => now });
+  const invitationId = await pendingInvitation(h, proxy, 'refused-user', '+14155555011');
+  // An item written before names were made safe: U+FFFE in the body, which SQS (and the emulator,
+  // with the real InvalidMessageContents error) refuses on every attempt.
+  const item = await outboxItem(h, invitationId);
+  const body = String(item?.message_body).replace('"inviterName":"', '"inviterName":"\uFFFE');
+  await h.aws.clients.documentClient.send(
+    new UpdateCommand({
+      TableName: h.config.table,
+      Key: keys.outbox(invitationId),
+      UpdateExpression: 'SET message_body = :body',
+      ExpressionAttributeValues: { ':body': body },
+    }),
+  );
+
+  now += 10 * 60_000;
+  t.like(await h.api.relay.runOnce(), { due: 1, claimed: 1, sent: 0, failed: 0, refused: 1 });
+  t.is(
+    proxy.count({ service: 'sqs', operation: 'SendMessage', injected: false }),
+    1,
+    'sent once, to the real emulator',
+  );
+  t.true(
+    proxy
+      .requests({ service: 'sqs', operation: 'SendMessage', injected: false })
+      .every((r) => r.status === 400),
+    'the emulator answered 400 InvalidMessageContents',
+  );
+
+  // Visible in the API: failed, with a reason a client can act on.
+  const res = await h.request(`/api/invitations/${invitationId}`, { as: 'refused-user' });
+  const { invitation } = (await res.json()) as ApiBody & {
+    invitation: { status: string; failedAt?: string; failure?: { code: string; message: string } };
+  };
+  t.is(invitation.status, 'failed');
+  t.truthy(invitation.failedAt);
+  t.is(invitation.failure?.code, 'QUEUE_REFUSED');
+  t.true(invitation.failure?.message.includes('InvalidMessageContents'), invitation.failure?.message);
+
+  // The item is kept with its reason for inspection, out of the relay's way: never retried.
+  t.like(await outboxItem(h, invitationId), {
+    gsi1pk: 'OUTBOX#FAILED',
+    failure_code: 'QUEUE_REFUSED',
+    message_body: body,
+  });
+  now += 60 * 60_000;
+  t.like(await h.api.relay.runOnce(), { due: 0 });
+  t.is(proxy.count({ service: 'sqs', operation: 'SendMessage', injected: false }), 1, 'not sent again');
+
+  // Counted once, by reason; an error log names the invitation, not the content.
+  t.like(await h.metricTotals(), { 'InvitationsUndeliverable:InvalidMessageContents': 1 });
+  const logged = h.logs.find((l) => String(l.msg).startsWith('sms.requested refused by SQS for good'));
+  t.like(logged, { invitationId, code: 'InvalidMessageContents', outcome: 'failed' });
+  t.is((await queueCounts(h.aws.clients.sqs, h.aws.urls.smsRequests)).visible, 0);
+});
+
+test('a refusal of the request, not the content (403), keeps the item pending for an operator to fix', async (t) => {
+  let now = Date.now();
+  const { h, proxy } = await withFaultySqs(t, { clock: () => now });
+  const invitationId = await pendingInvitation(h, proxy, 'denied-user', '+14155555012');
+  const denied = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 403 });
+  now += 10 * 60_000;
+  t.like(await h.api.relay.runOnce(), { claimed: 1, sent: 0, failed: 1, refused: 0 });
+  t.like(await outboxItem(h, invitationId), { gsi1pk: 'OUTBOX#PENDING', attempts: 1 });
+  t.true(
+    h.logs.some((l) => l.level === 'error' && l.invitationId === invitationId),
+    'logged at error',
+  );
+
+  denied.remove();
+  now += 10 * 60_000;
+  t.like(await h.api.relay.runOnce(), { sent: 1 });
+  const res = await h.request(`/api/invitations/${invitationId}`, { as: 'denied-user' });
+  t.like(((await res.json()) as ApiBody).invitation, { status: 'queued' });
+});
+
+test('marking failed is idempotent and never moves an invitation that moved on', async (t) => {
+  const { h, proxy } = await withFaultySqs(t);
+  const invitationId = await pendingInvitation(h, proxy, 'mark-user', '+14155555013');
+  const failure = { code: 'QUEUE_REFUSED', message: 'test' };
+  t.is(await h.api.outbox.markFailed(invitationId, failure, Date.now()), 'failed');
+  t.is(await h.api.outbox.markFailed(invitationId, failure, Date.now()), 'not-pending');
+
+  const second = await pendingInvitation(h, proxy, 'mark-user-2', '+14155555014');
+  const applied = await h.api.store.applyStatus({
+    invitationId: second,
+    status: 'delivered',
+    occurredAt: new Date().toISOString(),
+    provider: 'local',
+    providerMessageId: 'm-1',
+    now: new Date().toISOString(),
+  });
+  t.is(applied.kind, 'applied');
+  t.is(await h.api.outbox.markFailed(second, failure, Date.now()), 'invitation-unchanged');
+  t.is((await h.api.store.get(second))?.status, 'delivered');
+  t.like(await outboxItem(h, second), { gsi1pk: 'OUTBOX#FAILED' });
+});
