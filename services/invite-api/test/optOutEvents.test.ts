@@ -85,8 +85,10 @@ test('an undelivered receipt turns the invitation failed with the carrier code; 
         error: { code: 'CARRIER_UNREACHABLE', message: 'TEXT_CARRIER_UNREACHABLE' },
       },
     },
-    { status: { ...base, status: 'delivered', occurredAt: '2030-01-01T00:00:06.000Z' } },
   );
+  // Only once the undelivered receipt is applied: the consumer runs messages concurrently, so events
+  // sent together may be applied in any order (and delivered/failed share a rank: first one stands).
+  await deliver(h, { status: { ...base, status: 'delivered', occurredAt: '2030-01-01T00:00:06.000Z' } });
   const res = await h.request(`/api/invitations/${invitationId}`, { as: 'receipt-user' });
   const { invitation } = (await res.json()) as { invitation: { status: string; failure?: { code: string } } };
   t.is(invitation.status, 'failed');

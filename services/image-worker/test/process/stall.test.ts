@@ -93,15 +93,12 @@ test('SIGSTOP past the lease while rendering a slow job: after SIGCONT no PUT an
   const record = await other.get(job.jobId);
   t.like(record, { status: 'PROCESSING', leaseOwner: 'other-worker' });
   t.is(record?.version, takeover.kind === 'acquired' ? takeover.lease.version : -1);
+  // Refused locally, not by DynamoDB: the UpdateItem count above proves no write was sent. Which
+  // local check fired first after SIGCONT (the renewal's deadline, the pre-upload check) depends on
+  // scheduling; either way the holder abandons without side effects.
   t.true(
-    worker
-      .logs()
-      .some(
-        (l) =>
-          l.json?.msg === 'lease lost; abandoning the job without side effects' &&
-          /deadline/.test(JSON.stringify(l.json.err ?? {})),
-      ),
-    'refused by the local deadline, not by DynamoDB',
+    worker.logs().some((l) => l.json?.msg === 'lease lost; abandoning the job without side effects'),
+    'the holder abandoned the job as lease-lost',
   );
 });
 
