@@ -269,7 +269,8 @@ async function runVariant(variant: Variant, mix: Mix, run: number): Promise<Resu
         calls[key] = (calls[key] ?? 0) + 1;
       }
     }
-    for (const c of children) c.kill('SIGTERM');
+    // render-only exits by itself once done (a SIGTERM there would skip the probe's exit hook).
+    if (variant !== 'render-only') for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => c.exited));
     const procs = children.map(
       (c) => JSON.parse(readFileSync(c.probeFile, 'utf8')) as Result['procs'][number],
