@@ -30,7 +30,7 @@ const consumer = Consumer.create({
     const decoded = decodeMessage(message);
     if (decoded.contract !== 'image.job.requested') return message;
     const job = decoded.payload;
-    const image = await pool.render(prepareRenderSpec(job, DEFAULT_RENDER_LIMITS, { faultInjection: false }));
+    const image = await pool.render(prepareRenderSpec(job, DEFAULT_RENDER_LIMITS));
     await s3.send(
       new PutObjectCommand({
         Bucket: env.ASSETS_BUCKET,

@@ -26,7 +26,7 @@ await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < jobs.length) {
       const job = jobs[next++]!;
-      await pool.render(prepareRenderSpec(job, DEFAULT_RENDER_LIMITS, { faultInjection: false }));
+      await pool.render(prepareRenderSpec(job, DEFAULT_RENDER_LIMITS));
       doneAt[job.jobId] = Date.now();
     }
   }),
