@@ -8,7 +8,8 @@ export type InviteMetricName =
   | 'InvitationsDelivered'
   | 'InvitationsFailed'
   | 'InvitationsUndeliverable'
-  | 'InvitationsAccepted';
+  | 'InvitationsAccepted'
+  | 'ShareCardRequestsFailed';
 
 /** The part of `@platform/telemetry`'s Metrics the service uses (flushing is main.ts's business). */
 export type MetricsPort = Pick<Metrics, 'count'>;
