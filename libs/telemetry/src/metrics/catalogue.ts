@@ -179,7 +179,7 @@ export const METRIC_CATALOGUE = {
     service: 'invite-api',
     description: 'Invitations redeemed with their code.',
   },
-  ShareCardRequestsFailed: {
+  InvitationsShareCardFailed: {
     unit: 'Count',
     dimensions: SERVICE,
     service: 'invite-api',

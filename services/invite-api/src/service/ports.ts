@@ -9,7 +9,7 @@ export type InviteMetricName =
   | 'InvitationsFailed'
   | 'InvitationsUndeliverable'
   | 'InvitationsAccepted'
-  | 'ShareCardRequestsFailed';
+  | 'InvitationsShareCardFailed';
 
 /** The part of `@platform/telemetry`'s Metrics the service uses (flushing is main.ts's business). */
 export type MetricsPort = Pick<Metrics, 'count'>;

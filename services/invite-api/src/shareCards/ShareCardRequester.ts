@@ -10,7 +10,7 @@ export interface ShareCardRequester {
   /**
    * Asks image-worker for the invitation's card in the background: returns at once and never
    * throws, so an image-job outage can neither fail nor delay the invitation's 201. A failure is a
-   * warning and a `ShareCardRequestsFailed` count; the landing page keeps the static card.
+   * warning and a `InvitationsShareCardFailed` count; the landing page keeps the static card.
    */
   request(invitation: { invitationId: string; inviterName: string }): void;
   /** Waits for the submits in flight (shutdown). */
@@ -37,7 +37,7 @@ export function createShareCardRequester(deps: {
     try {
       await deps.submit(shareCardJob(invitation, jobId, new Date(deps.clock()).toISOString()));
     } catch (error) {
-      deps.metrics.count('ShareCardRequestsFailed');
+      deps.metrics.count('InvitationsShareCardFailed');
       deps.logger.warn(
         { err: error, invitationId: invitation.invitationId, jobId },
         'share card not requested; the landing page shows the static card',
