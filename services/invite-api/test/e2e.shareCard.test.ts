@@ -75,7 +75,7 @@ test('an invitation gets one personalised card, rendered by image-worker and ser
   // Exactly one job in the ledger, and one object in the bucket, for two creates.
   const ledger = await aws.clients.documentClient.send(new ScanCommand({ TableName: tableName }));
   t.deepEqual(
-    (ledger.Items ?? []).map((item) => item.jobId),
+    (ledger.Items ?? []).map((item) => String(item.jobId)),
     [jobId],
   );
   const objects = await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'jobs/' }));
@@ -102,6 +102,6 @@ test('an invitation gets one personalised card, rendered by image-worker and ser
   const storedBytes = await stored.Body?.transformToByteArray();
   t.truthy(storedBytes);
   t.is(sha256(served), sha256(storedBytes ?? new Uint8Array()));
-  t.is(sha256(served), job.result?.sha256);
+  t.is(job.result?.sha256, sha256(served));
   t.deepEqual([...served.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 });
