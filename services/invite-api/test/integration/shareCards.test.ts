@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { waitFor } from '@platform/testkit';
-import { useHarness } from './helpers/harness.ts';
+import { useHarness } from '../helpers/harness.ts';
 
 const STATIC_CARD = /\/static\/share-card\.png\?v=/;
 

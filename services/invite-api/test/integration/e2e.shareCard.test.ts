@@ -10,9 +10,9 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { getJob } from '@platform/image-jobs';
 import { useIsolatedAws, waitFor } from '@platform/testkit';
 import test from 'ava';
-import { LOCAL_DEV_JWT, mintToken } from '../src/auth/mintToken.ts';
-import { startWorkerProcess } from '../../image-worker/test/helpers/processWorker.ts';
-import { startInviteApiProcess } from './helpers/childService.ts';
+import { LOCAL_DEV_JWT, mintToken } from '../../src/auth/mintToken.ts';
+import { startWorkerProcess } from '../../../image-worker/test/helpers/processWorker.ts';
+import { startInviteApiProcess } from '../helpers/childService.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
