@@ -103,6 +103,10 @@ function configuredResources(env: Record<string, string>, service: ServiceName):
   if (env.ASSETS_BUCKET !== undefined && service === 'image-worker') {
     resources.add(`arn:aws:s3:::${env.ASSETS_BUCKET}/jobs/*`);
   }
+  // invite-api reads only its share cards (job ids `invite-card-<invitationId>`, domain/shareCard.ts).
+  if (env.ASSETS_BUCKET !== undefined && service === 'invite-api') {
+    resources.add(`arn:aws:s3:::${env.ASSETS_BUCKET}/jobs/invite-card-*`);
+  }
   return resources;
 }
 

@@ -13,12 +13,15 @@ import { pageRoutes } from './routes/pages.ts';
 import type { PageSettings } from './web/pages.ts';
 import type { InvitationService } from './service/InvitationService.ts';
 import type { MetricsPort } from './service/ports.ts';
+import type { ShareCardStore } from './shareCards/ShareCardStore.ts';
 import type { IpRateLimiter } from './store/IpRateLimiter.ts';
 
 export interface AppDeps {
   invitations: InvitationService;
   authenticator: Authenticator;
   ipLimiter: IpRateLimiter;
+  /** Personalised share cards on the landing page; absent: the static card. */
+  shareCards?: ShareCardStore;
   metrics: MetricsPort;
   logger: Logger;
   readiness: () => Promise<ReadinessReport>;

@@ -74,7 +74,19 @@ const spec = {
     desc: 'accepted invitations that earn the inviter a reward',
   }),
   WELCOME_REWARD_POINTS: intInRange(0, 1_000_000)({ default: 0, desc: '0: no welcome reward' }),
+
+  // Share cards (docs/invitations.md, "Share cards"): all three set, or none (cards off).
+  IMAGE_JOBS_QUEUE_URL: str({ default: '', desc: 'the image-jobs queue; empty: no share cards' }),
+  IMAGE_JOBS_TABLE: str({ default: '', desc: 'the <env>-image-jobs ledger' }),
+  ASSETS_BUCKET: str({ default: '', desc: 'the generated-assets bucket the cards are read from' }),
 };
+
+/** Where share cards are requested and read; undefined: share cards are off. */
+export interface ShareCardConfig {
+  queueUrl: string;
+  tableName: string;
+  bucket: string;
+}
 
 export interface InviteApiConfig {
   production: boolean;
@@ -100,6 +112,7 @@ export interface InviteApiConfig {
   inviteTtlMs: number;
   resend: { max: number; cooldownMs: number };
   rewards: RewardPolicy;
+  shareCards: ShareCardConfig | undefined;
 }
 
 /** Reads and checks the environment once; every problem is reported in one ConfigError. */
@@ -172,6 +185,7 @@ export function readInviteApiConfig(env: NodeJS.ProcessEnv = process.env): Invit
       `DEFAULT_COUNTRY: must be an ISO 3166-1 alpha-2 region with a numbering plan, e.g. US (received ${JSON.stringify(raw.DEFAULT_COUNTRY)})`,
     );
   }
+  const shareCards = readShareCardConfig(raw, problems);
   if (problems.length > 0 || key === undefined) throw new ConfigError(problems);
 
   return {
@@ -214,6 +228,39 @@ export function readInviteApiConfig(env: NodeJS.ProcessEnv = process.env): Invit
       capPerInviter: raw.REWARD_CAP_PER_INVITER,
       welcomePoints: raw.WELCOME_REWARD_POINTS,
     },
+    shareCards,
+  };
+}
+
+function readShareCardConfig(
+  raw: { IMAGE_JOBS_QUEUE_URL: string; IMAGE_JOBS_TABLE: string; ASSETS_BUCKET: string },
+  problems: string[],
+): ShareCardConfig | undefined {
+  const values = {
+    IMAGE_JOBS_QUEUE_URL: raw.IMAGE_JOBS_QUEUE_URL.trim(),
+    IMAGE_JOBS_TABLE: raw.IMAGE_JOBS_TABLE.trim(),
+    ASSETS_BUCKET: raw.ASSETS_BUCKET.trim(),
+  };
+  const missing = Object.entries(values).filter(([, value]) => value === '');
+  if (missing.length === 3) return undefined;
+  if (missing.length > 0) {
+    problems.push(
+      `${missing.map(([name]) => name).join(', ')}: share cards need IMAGE_JOBS_QUEUE_URL, IMAGE_JOBS_TABLE and ASSETS_BUCKET together (set all three, or none to turn cards off)`,
+    );
+    return undefined;
+  }
+  try {
+    new URL(values.IMAGE_JOBS_QUEUE_URL);
+  } catch {
+    problems.push(
+      `IMAGE_JOBS_QUEUE_URL: invalid URL (received ${JSON.stringify(values.IMAGE_JOBS_QUEUE_URL)})`,
+    );
+    return undefined;
+  }
+  return {
+    queueUrl: values.IMAGE_JOBS_QUEUE_URL,
+    tableName: values.IMAGE_JOBS_TABLE,
+    bucket: values.ASSETS_BUCKET,
   };
 }
 

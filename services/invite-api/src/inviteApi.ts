@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { submitImageJob } from '@platform/image-jobs';
 import type { ReliableConsumer } from '@platform/reliable-consumer';
 import type { Logger } from '@platform/telemetry';
 import { createApp } from './app.ts';
@@ -19,6 +21,12 @@ import type { CheckState, ReadinessReport } from './routes/operations.ts';
 import type { PageSettings } from './web/pages.ts';
 import { createInvitationService, type InvitationService } from './service/InvitationService.ts';
 import type { MetricsPort } from './service/ports.ts';
+import {
+  createShareCardRequester,
+  type ShareCardRequester,
+  type SubmitImageJob,
+} from './shareCards/ShareCardRequester.ts';
+import { createShareCardStore, type ShareCardStore } from './shareCards/ShareCardStore.ts';
 import { createConsentStore } from './store/ConsentStore.ts';
 import { createInvitationStore, type InvitationStore } from './store/InvitationStore.ts';
 import { createIpRateLimiter } from './store/IpRateLimiter.ts';
@@ -36,6 +44,10 @@ export interface InviteApiDeps {
   random?: () => number;
   /** Default: JWT verification from config.jwt. */
   authenticator?: Authenticator;
+  /** Reads share cards; share cards are on when config.shareCards is set and this is given. */
+  s3?: Pick<S3Client, 'send'>;
+  /** Default: @platform/image-jobs' submitImageJob on config.shareCards' queue and table. */
+  submitImageJob?: SubmitImageJob;
 }
 
 /** Every part of the running service, built from injected clients; main.ts starts and stops them. */
@@ -46,6 +58,8 @@ export interface InviteApi {
   outbox: OutboxStore;
   relay: OutboxRelay;
   consumer: ReliableConsumer;
+  /** Undefined when share cards are off. */
+  shareCards: { requester: ShareCardRequester; store: ShareCardStore } | undefined;
   /** Readiness turns false at once; the rest of shutdown is main.ts's. */
   beginShutdown(): void;
 }
@@ -86,6 +100,7 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
       backoff: { baseMs: Math.max(1000, config.outbox.relayIntervalMs), maxMs: 5 * 60_000 },
     },
   );
+  const shareCards = createShareCards(deps, config);
   const invitations = createInvitationService(
     {
       store,
@@ -95,6 +110,7 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
       clock,
       newInvitationId: deps.newInvitationId ?? (() => `inv-${randomUUID()}`),
       newInviteCode: deps.newInviteCode ?? createInviteCodeGenerator(),
+      ...(shareCards === undefined ? {} : { shareCards: shareCards.requester }),
       ...(deps.random === undefined ? {} : { random: deps.random }),
     },
     {
@@ -146,6 +162,7 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
       invitations,
       authenticator: deps.authenticator ?? createJwtAuthenticator(config.jwt, { clock }),
       ipLimiter: createIpRateLimiter({ client, clock }, { table, ...config.ipLimit }),
+      ...(shareCards === undefined ? {} : { shareCards: shareCards.store }),
       metrics,
       logger,
       readiness,
@@ -174,8 +191,36 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
     outbox,
     relay,
     consumer,
+    shareCards,
     beginShutdown() {
       shuttingDown = true;
     },
+  };
+}
+
+/** Share cards: a requester (submit on create) and a store (the landing page's reads). */
+function createShareCards(
+  deps: InviteApiDeps,
+  config: InviteApiConfig,
+): { requester: ShareCardRequester; store: ShareCardStore } | undefined {
+  const cards = config.shareCards;
+  if (cards === undefined || deps.s3 === undefined) return undefined;
+  const clock = deps.clock ?? Date.now;
+  // Put + SendMessage + Update: bounded so a hung image-jobs dependency cannot pile up submits.
+  const submitTimeoutMs = 3 * config.outbox.sendTimeoutMs;
+  const submit: SubmitImageJob =
+    deps.submitImageJob ??
+    ((job) =>
+      submitImageJob({ ddb: deps.documentClient, sqs: deps.sqs, clock }, job, {
+        queueUrl: cards.queueUrl,
+        tableName: cards.tableName,
+        signal: AbortSignal.timeout(submitTimeoutMs),
+      }));
+  return {
+    requester: createShareCardRequester({ submit, logger: deps.logger, metrics: deps.metrics, clock }),
+    store: createShareCardStore(
+      { ddb: deps.documentClient, s3: deps.s3 },
+      { tableName: cards.tableName, bucket: cards.bucket },
+    ),
   };
 }

@@ -19,9 +19,19 @@ await startService({
   shutdownTimeoutMs: (config) => config.shutdownTimeoutMs,
   async start({ config, logger, metrics, aws, signal }) {
     const api = createInviteApi(
-      { documentClient: aws.documentClient, sqs: aws.sqs, logger, metrics },
+      { documentClient: aws.documentClient, sqs: aws.sqs, s3: aws.s3, logger, metrics },
       config,
     );
+    if (config.shareCards === undefined) {
+      logger.info(
+        'share cards off: IMAGE_JOBS_QUEUE_URL, IMAGE_JOBS_TABLE and ASSETS_BUCKET unset; landing pages use the static card',
+      );
+    } else {
+      logger.info(
+        { imageJobsTable: config.shareCards.tableName, bucket: config.shareCards.bucket },
+        'share cards on: each invitation asks image-worker for its card',
+      );
+    }
     if (config.jwt.key.kind === 'secret') {
       logger.warn('JWT_SECRET set: tokens are verified with a shared HS256 secret (local development only)');
     }
@@ -53,7 +63,7 @@ await startService({
         }, config.shutdownTimeoutMs);
         await closed;
         clearTimeout(deadline);
-        await Promise.all([api.relay.stop(), api.consumer.stop()]);
+        await Promise.all([api.relay.stop(), api.consumer.stop(), api.shareCards?.requester.drain()]);
       },
     };
   },

@@ -179,6 +179,13 @@ export const METRIC_CATALOGUE = {
     service: 'invite-api',
     description: 'Invitations redeemed with their code.',
   },
+  InvitationsShareCardFailed: {
+    unit: 'Count',
+    dimensions: SERVICE,
+    service: 'invite-api',
+    description:
+      'Share-card image jobs that could not be submitted (the landing page keeps the static card).',
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type Catalogue = typeof METRIC_CATALOGUE;

@@ -518,6 +518,22 @@ export const openApiDocument = {
         },
       },
     },
+    '/invite/{inviteCode}/card.png': {
+      get: {
+        tags: ['Pages'],
+        operationId: 'shareCard',
+        summary: "The invitation's share card (og:image)",
+        description:
+          'The personalised 1200x630 PNG image-worker rendered for the invitation (Cache-Control: public, max-age=604800). Before it exists, with share cards off, or for an unknown, revoked or expired code: 302 to the static card (Cache-Control: no-store). Shows no phone number.',
+        security: [],
+        parameters: [{ name: 'inviteCode', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'The card.', content: { 'image/png': {} } },
+          '302': { description: 'Not rendered (yet): the static card.' },
+          ...errors(...COMMON_ERRORS),
+        },
+      },
+    },
     '/static/{name}': {
       get: {
         tags: ['Pages'],

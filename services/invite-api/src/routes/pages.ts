@@ -4,6 +4,7 @@ import { rateLimitByIp } from '../http/rateLimitByIp.ts';
 import type { AppContext, AppMiddleware, AppState } from '../http/types.ts';
 import { sendWithEtag } from './etag.ts';
 import type { InvitationService } from '../service/InvitationService.ts';
+import type { ShareCardImage, ShareCardStore } from '../shareCards/ShareCardStore.ts';
 import type { IpRateLimiter } from '../store/IpRateLimiter.ts';
 import { renderInvitePage, renderLandingPage, renderMessagePage, type PageSettings } from '../web/pages.ts';
 import {
@@ -33,7 +34,15 @@ export interface PageRoutesDeps {
   invitations: InvitationService;
   ipLimiter: IpRateLimiter;
   assets?: StaticAssets;
+  /** Personalised share cards; absent: every landing page uses the static card. */
+  shareCards?: ShareCardStore;
 }
+
+/**
+ * A card never changes once rendered (one object per job, and one job per invitation), so it may be
+ * cached long; a week rather than a year, so a revoked invitation's card fades from caches.
+ */
+const CARD_CACHE_CONTROL = 'public, max-age=604800';
 
 /** GET / (invite page), GET /invite/:code (the friend's landing page), GET /static/*. */
 export function pageRoutes(deps: PageRoutesDeps, settings: PageSettings): Router<AppState> {
@@ -41,6 +50,30 @@ export function pageRoutes(deps: PageRoutesDeps, settings: PageSettings): Router
   const assets = deps.assets ?? loadStaticAssets();
   const invitePage = renderInvitePage(assets, settings);
   const staticNames = new Set<string>(STATIC_FILES);
+
+  /** Whether the landing page can point at the personalised card; a ledger outage keeps the static one. */
+  async function cardReady(ctx: AppContext, invitationId: string): Promise<boolean> {
+    if (deps.shareCards === undefined) return false;
+    try {
+      return await deps.shareCards.isReady(invitationId);
+    } catch (error) {
+      ctx.state.log.warn({ err: error, invitationId }, 'share card state unreadable; static card shown');
+      return false;
+    }
+  }
+
+  async function readCard(ctx: AppContext, invitationId: string): Promise<ShareCardImage | undefined> {
+    if (deps.shareCards === undefined) return undefined;
+    try {
+      return await deps.shareCards.read(invitationId);
+    } catch (error) {
+      ctx.state.log.warn(
+        { err: error, invitationId },
+        'share card unreadable; redirected to the static card',
+      );
+      return undefined;
+    }
+  }
 
   router.get('/', (ctx) => {
     sendPage(ctx, 200, invitePage);
@@ -77,7 +110,30 @@ export function pageRoutes(deps: PageRoutesDeps, settings: PageSettings): Router
       );
       return;
     }
-    sendPage(ctx, 200, renderLandingPage(assets, settings, invitation, shareCardUrl(assets)));
+    const card = (await cardReady(ctx, invitation.invitationId))
+      ? cardRoute(invitation.inviteCode)
+      : fallbackCardUrl(assets);
+    sendPage(ctx, 200, renderLandingPage(assets, settings, invitation, card));
+  });
+
+  // The personalised card, served from S3 by this service (the bucket stays private). Before it
+  // exists, or for a code that is not live, a temporary redirect to the static card: a link preview
+  // always gets an image, and nothing here tells whether a code exists.
+  router.get('/invite/:code/card.png', rateLimitByIp(deps.ipLimiter), async (ctx) => {
+    const code = (ctx.params.code ?? '').toUpperCase();
+    const invitation = await deps.invitations.lookupCode(code);
+    const live =
+      invitation !== undefined && invitation.status !== 'expired' && invitation.status !== 'revoked';
+    const image = live ? await readCard(ctx, invitation.invitationId) : undefined;
+    if (image === undefined) {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.status = 302;
+      ctx.redirect(fallbackCardUrl(assets));
+      return;
+    }
+    ctx.set('Cache-Control', CARD_CACHE_CONTROL);
+    ctx.type = image.contentType;
+    ctx.body = Buffer.from(image.body.buffer, image.body.byteOffset, image.body.byteLength);
   });
 
   router.get('/static/:name', (ctx) => {
@@ -92,12 +148,13 @@ export function pageRoutes(deps: PageRoutesDeps, settings: PageSettings): Router
   return router;
 }
 
-/**
- * The landing page's share card: the static fallback for now. A personalised card rendered by
- * image-worker (issue 11 item 7) replaces this URL once it exists for the invitation.
- */
-function shareCardUrl(assets: StaticAssets): string {
+/** The static card: before an invitation's own card is rendered, or with share cards off. */
+function fallbackCardUrl(assets: StaticAssets): string {
   return assetUrl(assets, 'share-card.png');
+}
+
+function cardRoute(inviteCode: string): string {
+  return `/invite/${encodeURIComponent(inviteCode)}/card.png`;
 }
 
 function sendPage(ctx: AppContext, status: number, body: string): void {

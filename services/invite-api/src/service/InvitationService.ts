@@ -13,6 +13,7 @@ import { sendIdFor } from '../domain/sendId.ts';
 import { effectiveStatus } from '../domain/status.ts';
 import { referralUrl, renderInvitationSms } from '../domain/smsText.ts';
 import type { OutboxPublisher } from '../outbox/OutboxPublisher.ts';
+import type { ShareCardRequester } from '../shareCards/ShareCardRequester.ts';
 import type { CreateInvitationOutcome, InvitationLimits } from '../store/createInvitationTransaction.ts';
 import type { InvitationStore } from '../store/InvitationStore.ts';
 import { tagInvitationSpan } from '../telemetry/invitationSpan.ts';
@@ -35,6 +36,8 @@ export interface InvitationServiceDeps {
   clock: () => number;
   newInvitationId: () => string;
   newInviteCode: InviteCodeGenerator;
+  /** Share cards (image-worker); absent: off, the landing page shows the static card. */
+  shareCards?: ShareCardRequester;
   /** [0, 1): jitter of the contention backoff. */
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -140,7 +143,7 @@ export function createInvitationService(
     const requestHash = hashRequest({ phoneNumber: phone.e164 });
     if (request.idempotencyKey !== undefined) {
       const replay = await replayStored(caller, request.idempotencyKey, requestHash);
-      if (replay !== undefined) return tagged(caller, replay);
+      if (replay !== undefined) return replayed(caller, replay);
     }
 
     const startedAt = clock();
@@ -187,6 +190,8 @@ export function createInvitationService(
             { invitationId: invitation.invitationId, phoneNumber: invitation.phoneNumber, attempt },
             'invitation created',
           );
+          // Committed: ask for the share card in the background (never awaited, never throws).
+          deps.shareCards?.request(invitation);
           // The outbox item is already committed: if this send fails the relay delivers it later,
           // so the client gets its 201 either way.
           await publisher.publish(outbox);
@@ -195,7 +200,7 @@ export function createInvitationService(
         case 'idempotency-key-taken': {
           // A concurrent request with the same key committed first.
           const replay = await replayStored(caller, request.idempotencyKey ?? '', requestHash);
-          if (replay !== undefined) return tagged(caller, replay);
+          if (replay !== undefined) return replayed(caller, replay);
           continue;
         }
         case 'suppressed':
@@ -222,6 +227,15 @@ export function createInvitationService(
     }
     logger.warn({ attempts: options.maxWriteAttempts }, 'invitation not written: attempts exhausted');
     throw retryLaterError('SERVICE_UNAVAILABLE', 'The service is busy; please retry', 1);
+  }
+
+  /**
+   * A retried create: asking for the card again names the same job (its id is derived from the
+   * invitation id), so the ledger keeps one, and a first submit that failed is healed here.
+   */
+  function replayed(caller: Caller, replay: CreateResult): CreateResult {
+    deps.shareCards?.request({ invitationId: replay.body.invitationId, inviterName: caller.name });
+    return tagged(caller, replay);
   }
 
   function tagged(caller: Caller, replay: CreateResult): CreateResult {
@@ -505,6 +519,7 @@ export function createInvitationService(
     tagInvitationSpan(invitation);
     const status = effectiveStatus(invitation, clock());
     return {
+      invitationId: invitation.invitationId,
       inviteCode: invitation.inviteCode,
       inviterName: invitation.inviterName,
       status: status === 'accepted' || status === 'expired' || status === 'revoked' ? status : 'pending',

@@ -72,6 +72,8 @@ export interface InvitationCreatedBody {
  * Never the phone number: a code must not reveal whom it was sent to.
  */
 export interface PublicInvitationView {
+  /** For the server's own look-ups (the share card); never rendered on a page. */
+  invitationId: string;
   inviteCode: string;
   inviterName: string;
   status: 'pending' | 'accepted' | 'expired' | 'revoked';

@@ -10,6 +10,7 @@ import { LOCAL_DEV_JWT, mintToken } from '../../src/auth/mintToken.ts';
 import { readInviteApiConfig, type InviteApiConfig } from '../../src/config.ts';
 import type { InviteCodeGenerator } from '../../src/domain/inviteCode.ts';
 import { createInviteApi, type InviteApi } from '../../src/inviteApi.ts';
+import type { SubmitImageJob } from '../../src/shareCards/ShareCardRequester.ts';
 
 export interface HarnessOptions {
   /** Extra environment for readInviteApiConfig (limits, countries, ...). */
@@ -24,6 +25,8 @@ export interface HarnessOptions {
   startConsumer?: boolean;
   /** Start the outbox relay loop (off by default: tests call runOnce()). */
   startRelay?: boolean;
+  /** Turn share cards on (off by default), optionally with a replacement submit (e.g. a failing one). */
+  shareCards?: { submit?: SubmitImageJob };
 }
 
 export interface Harness {
@@ -96,6 +99,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       metrics,
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.newInviteCode === undefined ? {} : { newInviteCode: options.newInviteCode }),
+      ...(options.shareCards === undefined
+        ? {}
+        : {
+            s3: aws.clients.s3,
+            ...(options.shareCards.submit === undefined ? {} : { submitImageJob: options.shareCards.submit }),
+          }),
     },
     config,
   );

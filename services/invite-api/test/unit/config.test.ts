@@ -74,3 +74,24 @@ test('limits are bounded', (t) => {
     problems({ ...base, LIMIT_PER_USER_PER_DAY: '0' }).some((p) => p.startsWith('LIMIT_PER_USER_PER_DAY')),
   );
 });
+
+test('share cards: off without their variables, on with all three, refused with some', (t) => {
+  t.is(readInviteApiConfig(base).shareCards, undefined);
+  const cards = {
+    IMAGE_JOBS_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/local-image-jobs',
+    IMAGE_JOBS_TABLE: 'local-image-jobs',
+    ASSETS_BUCKET: 'local-generated-assets',
+  };
+  t.deepEqual(readInviteApiConfig({ ...base, ...cards }).shareCards, {
+    queueUrl: cards.IMAGE_JOBS_QUEUE_URL,
+    tableName: cards.IMAGE_JOBS_TABLE,
+    bucket: cards.ASSETS_BUCKET,
+  });
+  const partial = problems({ ...base, IMAGE_JOBS_TABLE: cards.IMAGE_JOBS_TABLE });
+  t.is(partial.length, 1);
+  t.regex(partial[0] ?? '', /^IMAGE_JOBS_QUEUE_URL, ASSETS_BUCKET: share cards need/);
+  t.regex(
+    problems({ ...base, ...cards, IMAGE_JOBS_QUEUE_URL: 'not a url' }).join('\n'),
+    /^IMAGE_JOBS_QUEUE_URL: invalid URL/m,
+  );
+});
