@@ -164,18 +164,22 @@ export async function buildVerdict(facts: RunFacts): Promise<{ rows: Row[]; prob
     }
   }
   const notCompleted = goodJobs.filter((id) => ledger.get(id)?.status !== 'COMPLETED');
-  // A worker can be killed after its COMPLETED write and before it logs it; then the ledger's
-  // processedBy must name a worker that was killed. Two completions of one job are always a violation.
-  const killedOwners = new Set(
-    lives
-      .filter((l) => l.killed)
-      .flatMap((l) =>
-        l.lines.filter((line) => line.msg === 'image worker started').map((line) => String(line.owner)),
-      ),
+  // A worker may never hear that its COMPLETED write took effect: killed after the write and before
+  // its log line, or the write's answer lost (then its handler can be aborted before a retry reads
+  // its own COMPLETED, and it logs the attempt as released). Such a job has no `completed` line, and
+  // the ledger's processedBy must name a worker of this run. Two completions are always a violation;
+  // exactly one PUT and one object per job are checked separately below.
+  const knownOwners = new Set(
+    lives.flatMap((l) =>
+      l.lines.filter((line) => line.msg === 'image worker started').map((line) => String(line.owner)),
+    ),
   );
+  const unheardCompletions = goodJobs.filter(
+    (id) => (completions.get(id) ?? 0) === 0 && ledger.get(id)?.status === 'COMPLETED',
+  ).length;
   const notOnce = goodJobs.filter((id) => {
     const n = completions.get(id) ?? 0;
-    return n > 1 || (n === 0 && !killedOwners.has(String(ledger.get(id)?.processedBy)));
+    return n > 1 || (n === 0 && !knownOwners.has(String(ledger.get(id)?.processedBy)));
   });
   if (notCompleted.length > 0)
     problems.push(
@@ -399,6 +403,12 @@ export async function buildVerdict(facts: RunFacts): Promise<{ rows: Row[]; prob
       check: 'attempts that outlived their lease (stalled owners)',
       expected: '',
       observed: `${outlived}`,
+      ok: undefined,
+    },
+    {
+      check: 'completions the worker never heard (killed, or answer lost)',
+      expected: '',
+      observed: String(unheardCompletions),
       ok: undefined,
     },
     {
