@@ -93,13 +93,9 @@ test('SIGSTOP past the lease while rendering a slow job: after SIGCONT no PUT an
   const record = await other.get(job.jobId);
   t.like(record, { status: 'PROCESSING', leaseOwner: 'other-worker' });
   t.is(record?.version, takeover.kind === 'acquired' ? takeover.lease.version : -1);
-  // Refused locally, not by DynamoDB: the UpdateItem count above proves no write was sent. Which
-  // local check fired first after SIGCONT (the renewal's deadline, the pre-upload check) depends on
-  // scheduling; either way the holder abandons without side effects.
-  t.true(
-    worker.logs().some((l) => l.json?.msg === 'lease lost; abandoning the job without side effects'),
-    'the holder abandoned the job as lease-lost',
-  );
+  // Refused locally, not by DynamoDB: the UpdateItem count above proves no write was sent, and the
+  // attempt ended lease-lost (asserted above). Which local check fired first after SIGCONT depends on
+  // scheduling, so no log wording is asserted here.
 });
 
 test('an acquire answer read after a pause longer than the lease: the job is not started; the redelivery completes it with one PUT', async (t) => {

@@ -76,6 +76,8 @@ async function receiveAll(h: Harness) {
 
 test('SQS down after the write: 201 anyway, the message waits in the outbox, the relay sends it exactly once', async (t) => {
   let now = Date.now();
+  // The day the invitation was created in: the clock moves 10 minutes on, which may cross midnight.
+  const createdAt = now;
   const { h, proxy } = await withFaultySqs(t, { clock: () => now });
   const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
 
@@ -114,7 +116,7 @@ test('SQS down after the write: 201 anyway, the message waits in the outbox, the
   const { Item: quota } = await h.aws.clients.documentClient.send(
     new GetCommand({
       TableName: h.config.table,
-      Key: keys.userQuota('outbox-user', utcDayWindow(now).key),
+      Key: keys.userQuota('outbox-user', utcDayWindow(createdAt).key),
       ConsistentRead: true,
     }),
   );
