@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ProcessFleet, ProcessLife } from './processFleet.ts';
 
@@ -126,12 +125,14 @@ export class ChaosMonkey {
         return;
       }
       case 'term-at-startup': {
-        // Restart first (a SIGKILL), then SIGTERM the fresh process while it is starting.
-        await fleet.kill(slot);
+        // Restart first (a SIGKILL), then SIGTERM the fresh process while it is starting. Its start-up
+        // phases are logged at debug level: the first, "signal handlers installed", is the preload's
+        // first line. Before it, Node's own SIGTERM handler (set before any JavaScript runs, so SigCgt
+        // in /proc says nothing) restores the terminal and dies by the signal: no program can handle a
+        // signal then, and a process killed that early has opened nothing.
+        await fleet.kill(slot, { LOG_LEVEL: 'debug' });
         const fresh = fleet.current(slot);
-        // From the moment the process catches SIGTERM (its preload's first line): before Node runs
-        // any JavaScript, no program can handle a signal, and such a death takes nothing with it.
-        if (fresh !== undefined) await waitUntilCatching(fresh.pid, 'SIGTERM');
+        if (fresh !== undefined) await waitForLine(fresh, HANDLERS_INSTALLED);
         await delay(between(this.#o.startupTermMs));
         const ready = fresh?.readyAt !== undefined;
         const life = await fleet.terminate(slot, graceMs);
@@ -151,24 +152,14 @@ export class ChaosMonkey {
   }
 }
 
-const SIGNAL_NUMBERS = { SIGTERM: 15 } as const;
+const HANDLERS_INSTALLED = 'signal handlers installed';
 
-/**
- * Polls /proc/<pid>/status until the signal's bit is in SigCgt (a handler is installed), the
- * process is gone, or 10 s pass. Linux-only, like the rest of the chaos run.
- */
-async function waitUntilCatching(pid: number, signal: keyof typeof SIGNAL_NUMBERS): Promise<void> {
-  const bit = 1n << BigInt(SIGNAL_NUMBERS[signal] - 1);
+/** Polls the life's lines until one has `msg`, the process is gone, or 10 s pass. */
+async function waitForLine(life: ProcessLife, msg: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    let status: string;
-    try {
-      status = await readFile(`/proc/${pid}/status`, 'utf8');
-    } catch {
-      return; // already gone
-    }
-    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-    if (caught !== undefined && (BigInt(`0x${caught}`) & bit) !== 0n) return;
+    if (life.lines.some((line) => line.msg === msg)) return;
+    if (life.exitCode !== null || life.signal !== null) return;
     await delay(2);
   }
 }

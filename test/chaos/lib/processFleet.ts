@@ -85,11 +85,12 @@ export class ProcessFleet {
     for (let slot = 0; slot < this.#options.size; slot += 1) await this.start(slot);
   }
 
-  async start(slot: number): Promise<ProcessLife> {
+  /** `env` adds to this life's environment only (e.g. LOG_LEVEL=debug to see its start-up phases). */
+  async start(slot: number, env: Record<string, string> = {}): Promise<ProcessLife> {
     const n = this.#generation.get(slot) ?? 0;
     this.#generation.set(slot, n + 1);
     const label = `${this.#options.name}-${slot}-${n}`;
-    const extra = (await this.#options.envFor?.(label, slot)) ?? {};
+    const extra = { ...((await this.#options.envFor?.(label, slot)) ?? {}), ...env };
     // The preload production uses (Dockerfile ENTRYPOINT): signal handlers first, then telemetry, so a
     // SIGTERM at any moment of start-up is judged against what ships.
     const child = spawnBoundChild(
@@ -179,8 +180,8 @@ export class ProcessFleet {
     return running;
   }
 
-  /** SIGKILL, then a fresh process in the slot. */
-  async kill(slot: number): Promise<ProcessLife> {
+  /** SIGKILL, then a fresh process in the slot (`env` for the fresh one only). */
+  async kill(slot: number, env: Record<string, string> = {}): Promise<ProcessLife> {
     const running = this.#running.get(slot);
     if (running === undefined) throw new Error(`no ${this.#options.name} in slot ${slot}`);
     running.life.killed = true;
@@ -188,7 +189,7 @@ export class ProcessFleet {
     running.life.endedAt = Date.now();
     this.#signal(slot, 'SIGKILL');
     await running.exited;
-    await this.start(slot);
+    await this.start(slot, env);
     return running.life;
   }
 
