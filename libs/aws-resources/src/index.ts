@@ -1,6 +1,6 @@
 // The production entry: resource definitions, provisioning and clients. It must never import the
 // emulators (fauxqs, DynamoDB Local): they are devDependencies, absent from service images, and live
-// behind '@platform/aws-resources/embedded' (test/entries.test.ts checks the module graph).
+// behind '@platform/aws-resources/embedded' (test/process/entries.test.ts checks the module graph).
 export {
   defineResources,
   InvalidResourceDefinition,

@@ -2,7 +2,7 @@
  * End to end with both services as real processes, for the path the two sides had to agree on: the
  * provider reports an opt-out (sms.status failed, error.code OPTED_OUT), the invitation becomes
  * `failed`, and the number is suppressed for every inviter from then on.
- * (The happy path POST -> sent, in one trace, is services/sms-sender/test/e2e.test.ts.)
+ * (The happy path POST -> sent, in one trace, is services/sms-sender/test/process/e2e.test.ts.)
  */
 import test from 'ava';
 import { useIsolatedAws, waitFor } from '@platform/testkit';

@@ -12,7 +12,7 @@ import {
   type ContractViolationReason,
 } from '@platform/contracts';
 import { PermanentError, classifyError } from '@platform/errors';
-import { asReceived } from './helpers.ts';
+import { asReceived } from '../helpers/asReceived.ts';
 
 function attributes(values: Record<string, string>): Message['MessageAttributes'] {
   return Object.fromEntries(

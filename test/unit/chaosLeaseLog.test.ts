@@ -1,6 +1,6 @@
 import type { ObservedRequest } from '@platform/testkit';
 import test from 'ava';
-import { holdings, leaseWrites, sentWithoutLiveLease } from './leaseLog.ts';
+import { holdings, leaseWrites, sentWithoutLiveLease } from '../chaos/lib/leaseLog.ts';
 
 const TABLE = 'image-jobs';
 

@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { IMAGE_JOB_REQUESTED_V1_EXAMPLES, decodeMessage, encodeMessage } from '@platform/contracts';
 import { extractTraceContext } from '@platform/telemetry';
-import { asReceived } from './helpers.ts';
+import { asReceived } from '../helpers/asReceived.ts';
 
 // Global OTel registration is per process; ava runs each test file in its own process.
 const exporter = new InMemorySpanExporter();

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
-import { GENERATED_DIR, renderGeneratedFiles } from '../src/codegen/generate.ts';
+import { GENERATED_DIR, renderGeneratedFiles } from '../../src/codegen/generate.ts';
 
 test('src/generated matches the schemas (run `npm run generate -w @platform/contracts` if this fails)', async (t) => {
   const rendered = await renderGeneratedFiles();

@@ -7,8 +7,8 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import anyTest, { type TestFn } from 'ava';
 import { encodeMessage, type SmsOptOut, type SmsStatus } from '@platform/contracts';
 import { waitForQueueEmpty } from '@platform/testkit';
-import { startHarness, type Harness } from './helpers/harness.ts';
-import type { ApiBody } from './helpers/openapi.ts';
+import { startHarness, type Harness } from '../helpers/harness.ts';
+import type { ApiBody } from '../helpers/openapi.ts';
 
 const test = anyTest as TestFn<{ h: Harness }>;
 

@@ -12,7 +12,7 @@ import {
   provision,
   resourceEnv,
   type AwsClients,
-} from '../src/index.ts';
+} from '../../src/index.ts';
 
 // Provisioning is what the testkit itself is built on, so these tests use only the shared emulators
 // and a unique environment name each, not useIsolatedAws.

@@ -2,7 +2,7 @@
 // AWS: invite-api's invitation status follows the receipts, and an opted-out number is refused.
 import { freePort, useIsolatedAws, waitFor } from '@platform/testkit';
 import test from 'ava';
-import { startFakeTwilio } from './helpers/fakeTwilio.ts';
+import { startFakeTwilio } from '../helpers/fakeTwilio.ts';
 import {
   TEST_ACCOUNT_SID,
   TEST_AUTH_TOKEN,
@@ -11,8 +11,8 @@ import {
   postSignedToTwilioWebhook,
   startInviteApi,
   tokenFor,
-} from './helpers/receipts.ts';
-import { TEST_QUEUES, startSender } from './helpers/smsSender.ts';
+} from '../helpers/receipts.ts';
+import { TEST_QUEUES, startSender } from '../helpers/smsSender.ts';
 
 const until = (api: Parameters<typeof invitationStatus>[0], token: string, id: string, wanted: string) =>
   waitFor(async () => ((await invitationStatus(api, token, id)) === wanted ? wanted : undefined), {

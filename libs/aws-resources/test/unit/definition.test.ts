@@ -1,5 +1,5 @@
 import test from 'ava';
-import { defineResources, InvalidResourceDefinition } from '../src/index.ts';
+import { defineResources, InvalidResourceDefinition } from '../../src/index.ts';
 
 test('names every resource under the environment prefix with the documented defaults', (t) => {
   const r = defineResources({ envName: 'prod' });

@@ -21,7 +21,7 @@ import {
   submitImageJobs,
   SubmitSendError,
   type ImageJobsDeps,
-} from '../src/index.ts';
+} from '../../src/index.ts';
 
 function job(overrides: Partial<ImageJobRequested> = {}): ImageJobRequested {
   return {

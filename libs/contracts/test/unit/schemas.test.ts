@@ -12,7 +12,7 @@ import {
   validatePayload,
 } from '@platform/contracts';
 
-const SCHEMAS_DIR = new URL('../schemas/', import.meta.url);
+const SCHEMAS_DIR = new URL('../../schemas/', import.meta.url);
 
 for (const { contract, version, schema } of listContractVersions()) {
   const file = `${contract}.v${version}.schema.json`;

@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { runService, useIsolatedAws, waitFor } from '@platform/testkit';
 import test from 'ava';
-import { LOCAL_DEV_JWT, mintToken } from '../../invite-api/src/auth/mintToken.ts';
-import { TEST_QUEUES, ledgerItem, logged, outboxMessages, startSender } from './helpers/smsSender.ts';
+import { LOCAL_DEV_JWT, mintToken } from '../../../invite-api/src/auth/mintToken.ts';
+import { TEST_QUEUES, ledgerItem, logged, outboxMessages, startSender } from '../helpers/smsSender.ts';
 
 test('POST an invitation -> one SMS in the outbox -> invitation sent, all in one trace', async (t) => {
   const aws = await useIsolatedAws(t, { queues: TEST_QUEUES });
