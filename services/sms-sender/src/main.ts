@@ -20,7 +20,7 @@ import { createOutboxServer, OUTBOX_URL_FILE, type OutboxServer } from './provid
 import { createSnsProvider } from './providers/sns.ts';
 import { createTwilioProvider } from './providers/twilio.ts';
 import type { SmsProvider } from './providers/types.ts';
-import { createTokenBucket } from './rateLimiter.ts';
+import { createTokenBucket } from './tokenBucket.ts';
 import { createReceiptHandling, twilioStatusCallbackUrl } from './receipts/receiptHandling.ts';
 import { createSendLedger } from './sendLedger.ts';
 import { createSmsSender } from './smsSender.ts';

@@ -16,7 +16,7 @@ import { maskPhone, type Metrics } from '@platform/telemetry';
 import { SmsTransientFailure, isSmsSendError, type SmsSendError } from './errors.ts';
 import type { SmsProvider } from './providers/types.ts';
 import { redactPhoneNumbers } from './providers/redact.ts';
-import type { TokenBucket } from './rateLimiter.ts';
+import type { TokenBucket } from './tokenBucket.ts';
 import { readSendState, type AttemptRecord, type FinalFailure, type SendLedger } from './sendLedger.ts';
 import type { StatusPublisher } from './statusPublisher.ts';
 import { renderSmsBody } from './template.ts';

@@ -1,6 +1,6 @@
 import { retryLaterError } from '../errors.ts';
 import type { IpRateLimiter } from '../store/IpRateLimiter.ts';
-import { clientKey } from './clientAddress.ts';
+import { clientKey } from './clientKey.ts';
 import type { AppMiddleware } from './types.ts';
 
 /**

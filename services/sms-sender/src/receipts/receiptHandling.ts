@@ -4,7 +4,7 @@ import type { ConsumerLogger } from '@platform/reliable-consumer';
 import type { SmsProviderConfig, SmsSenderConfig } from '../config.ts';
 import { createSmsDirectory, type SmsDirectory } from '../directory/smsDirectory.ts';
 import { createConsentRecorder, type ConsentRecorder } from '../optout/consentRecorder.ts';
-import { withOptOutAndReceipts } from '../optout/guardedProvider.ts';
+import { withOptOutAndReceipts } from '../optout/withOptOutAndReceipts.ts';
 import type { LocalOutbox } from '../providers/local/outbox.ts';
 import type { SmsProvider } from '../providers/types.ts';
 import { createOptOutPublisher, createStatusPublisher } from '../statusPublisher.ts';
@@ -20,7 +20,7 @@ export interface ReceiptHandling {
   directory: SmsDirectory;
   receipts: ReceiptRecorder;
   consent: ConsentRecorder;
-  /** The provider behind the suppression check and the message-id record (optout/guardedProvider.ts). */
+  /** The provider behind the suppression check and the message-id record (optout/withOptOutAndReceipts.ts). */
   guard(provider: SmsProvider): SmsProvider;
   /** The local outbox's simulated receipts go the same way as a provider's webhook. */
   listenTo(outbox: LocalOutbox): void;

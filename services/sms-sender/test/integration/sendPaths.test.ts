@@ -7,7 +7,7 @@ import { createLogger, createMetrics } from '@platform/telemetry';
 import { startRequestCounter, useIsolatedAws, type IsolatedAws } from '@platform/testkit';
 import test, { type ExecutionContext } from 'ava';
 import { createLocalOutbox } from '../../src/providers/local/outbox.ts';
-import { createTokenBucket } from '../../src/rateLimiter.ts';
+import { createTokenBucket } from '../../src/tokenBucket.ts';
 import { createSendLedger } from '../../src/sendLedger.ts';
 import { createSmsSender, type SmsSenderOptions } from '../../src/smsSender.ts';
 import { createStatusPublisher } from '../../src/statusPublisher.ts';

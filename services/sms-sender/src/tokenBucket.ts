@@ -13,7 +13,7 @@ export interface TokenBucketOptions {
   /**
    * Most tokens the bucket holds (the largest burst). Default 1: strictly paced sends, so no
    * one-second window ever sees more than `ratePerSecond` + 1. A burst of B lets the first second
-   * carry B + rate sends, which a per-second provider quota may throttle (see bench/rateLimiter.ts).
+   * carry B + rate sends, which a per-second provider quota may throttle (see bench/tokenBucket.ts).
    */
   burst?: number;
 }

@@ -1,10 +1,10 @@
 // Benchmark: does the shared token bucket turn a burst into a paced stream?
-//   node services/sms-sender/bench/rateLimiter.ts [--rate 20] [--messages 200] [--slots 8]
+//   node services/sms-sender/bench/tokenBucket.ts [--rate 20] [--messages 200] [--slots 8]
 // Starts `slots` concurrent "senders" (like WORKER_CONCURRENCY) that each take a token per message
 // from ONE bucket, then prints the achieved rate, the largest number of sends in any one-second
 // window (what the provider sees) and the wait per message. Figures only; nothing is asserted.
 import { parseArgs } from 'node:util';
-import { createTokenBucket } from '../src/rateLimiter.ts';
+import { createTokenBucket } from '../src/tokenBucket.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // Token accounting on an injected clock: no timers, no timed assertions. The throughput figures
-// come from `bench/rateLimiter.ts`.
+// come from `bench/tokenBucket.ts`.
 import test from 'ava';
-import { createTokenBucket } from '../../src/rateLimiter.ts';
+import { createTokenBucket } from '../../src/tokenBucket.ts';
 
 /** A manual clock and a sleep that records what it was asked and resolves when told. */
 function manualTime() {

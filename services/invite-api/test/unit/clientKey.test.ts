@@ -1,5 +1,5 @@
 import test from 'ava';
-import { clientKey } from '../../src/http/clientAddress.ts';
+import { clientKey } from '../../src/http/clientKey.ts';
 
 test('IPv4 addresses are their own key; IPv4-mapped IPv6 is the IPv4 address', (t) => {
   t.is(clientKey('203.0.113.7'), '203.0.113.7');

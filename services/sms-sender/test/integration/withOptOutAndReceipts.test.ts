@@ -5,7 +5,7 @@ import { useIsolatedAws } from '@platform/testkit';
 import test from 'ava';
 import { createSmsDirectory } from '../../src/directory/smsDirectory.ts';
 import { SmsPermanentFailure, SmsTransientFailure } from '../../src/errors.ts';
-import { withOptOutAndReceipts } from '../../src/optout/guardedProvider.ts';
+import { withOptOutAndReceipts } from '../../src/optout/withOptOutAndReceipts.ts';
 import type { SmsProvider, SmsSendRequest } from '../../src/providers/types.ts';
 import { silentLogger } from '../helpers/receipts.ts';
 
