@@ -53,7 +53,7 @@ export {
   SMS_STATUS_V1_EXAMPLES,
   SMS_OPTOUT_V1_EXAMPLES,
 } from './generated/examples.ts';
-export { validatePayload } from './validation.ts';
+export { compileAllValidators, validatePayload } from './validation.ts';
 export type { ValidationResult } from './validation.ts';
 export { encodeMessage } from './encode.ts';
 export type { EncodeOptions, EncodedMessage } from './encode.ts';

@@ -18,7 +18,7 @@ const moduleInternals = Module as unknown as { _load: LoadFunction };
 
 /** Optional packages the two SDK packages require up front. */
 const DEFERRABLE =
-  /^@opentelemetry\/(?:instrumentation-[\w.-]+|resource-detector-[\w-]+|exporter-[\w-]+|propagator-b3|configuration)$/;
+  /^@opentelemetry\/(?:instrumentation-[\w.-]+|resource-detector-[\w-]+|exporter-[\w-]+|otlp-grpc-exporter-base|propagator-b3|configuration)$/;
 /** The requiring files whose requires are deferred (their own dist folders only). */
 const DEFERRING_PARENT = /[\\/]@opentelemetry[\\/](?:sdk-node|auto-instrumentations-node)[\\/]dist[\\/]/;
 

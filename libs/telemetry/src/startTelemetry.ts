@@ -4,7 +4,6 @@
 // and the pieces the SDK cannot know (our propagator rule, the instrumentations' settings).
 // This module must not import pino, koa or any AWS SDK client: it runs before the application
 // (via --import) and anything it loads is loaded un-instrumented.
-import { register } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { metrics, trace, type Attributes } from '@opentelemetry/api';
 import { getBooleanFromEnv } from '@opentelemetry/core';
@@ -19,6 +18,7 @@ import { readTelemetryConfig } from './config.ts';
 import { setSqsInjectionByInstrumentation } from './sqsPropagation.ts';
 import { createPropagator } from './propagator.ts';
 import { createInstrumentations, esmHookedModules } from './instrumentations.ts';
+import { registerEsmHook } from './esmHook.ts';
 import { metricsExportFromEnv, tracesExportFromEnv } from './exporterDefaults.ts';
 import { ACTIVE, activeTelemetry, type HandleHolder, type TelemetryHandle } from './activeHandle.ts';
 
@@ -120,7 +120,7 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
   // avoids wrapping http twice. It must be in place before the application's first import.
   const hooked = esmHookedModules(sdkConfig.instrumentations ?? []);
   if (hooked.length > 0) {
-    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: hooked } });
+    registerEsmHook(hooked);
   }
   sdk.start();
   setSqsInjectionByInstrumentation(

@@ -36,14 +36,20 @@ export async function startDynamoDbLocal(options: {
   // JVM flags for a short-lived, small emulator: C1 only and the serial GC cut start-up several-fold on a
   // busy 2-core machine (measured ~25 s -> ~6-9 s under load) and use less memory; throughput is irrelevant here.
   const env = { ...process.env, JDK_JAVA_OPTIONS: process.env.JDK_JAVA_OPTIONS ?? JVM_OPTIONS };
+  // Own process group (detached): a terminal Ctrl-C goes to the foreground group, and the JVM must not
+  // die with it while the services of `npm start` still drain against it; stop() ends it afterwards.
   const spawnJava = createSpawn(packageDir, ((
     command: string,
     args: readonly string[],
     spawnOptions: object,
   ) =>
     useSetpriv
-      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args], { ...spawnOptions, env })
-      : spawn(command, args, { ...spawnOptions, env })) as typeof spawn);
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args], {
+          ...spawnOptions,
+          env,
+          detached: true,
+        })
+      : spawn(command, args, { ...spawnOptions, env, detached: true })) as typeof spawn);
 
   const child = spawnJava({ port: options.port, sharedDb: true, stdio: 'pipe' });
   const output: string[] = [];

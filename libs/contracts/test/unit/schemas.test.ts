@@ -8,6 +8,7 @@ import {
   SMS_REQUESTED_V1_EXAMPLES,
   SMS_OPTOUT_V1_EXAMPLES,
   SMS_STATUS_V1_EXAMPLES,
+  compileAllValidators,
   listContractVersions,
   validatePayload,
 } from '@platform/contracts';
@@ -35,6 +36,10 @@ for (const { contract, version, schema } of listContractVersions()) {
     }
   });
 }
+
+test('every validator compiles under ajv strict mode (they are compiled lazily in services)', (t) => {
+  t.is(compileAllValidators(), listContractVersions().length);
+});
 
 test('the schemas folder holds exactly the registered contracts plus the shared definitions', async (t) => {
   const files = (await readdir(SCHEMAS_DIR)).filter((name) => name.endsWith('.schema.json')).sort();
