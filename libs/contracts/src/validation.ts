@@ -23,17 +23,24 @@ import {
 // TypeScript and Node agree on.
 const addFormats = addFormatsModule.default;
 
-const ajv = new Ajv2020({
-  // Report every problem at once, so a dead-lettered message says everything that is wrong with it.
-  allErrors: true,
-  // Unknown keywords and ambiguous schemas are mistakes in our schemas: fail at load, not in production.
-  strict: true,
-  // `params` values are string | number | boolean, written as a type array.
-  allowUnionTypes: true,
-});
-// date-time here is RFC 3339 with a required offset (ajv-formats' "full" mode).
-addFormats(ajv, ['date-time']);
-for (const schema of SHARED_SCHEMAS) ajv.addSchema(schema);
+// The ajv instance too: constructing it compiles the draft 2020-12 meta-schema, most of the cost.
+let ajvInstance: Ajv2020 | undefined;
+function ajv(): Ajv2020 {
+  if (ajvInstance !== undefined) return ajvInstance;
+  const instance = new Ajv2020({
+    // Report every problem at once, so a dead-lettered message says everything that is wrong with it.
+    allErrors: true,
+    // Unknown keywords and ambiguous schemas are mistakes in our schemas: fail in CI, not in production.
+    strict: true,
+    // `params` values are string | number | boolean, written as a type array.
+    allowUnionTypes: true,
+  });
+  // date-time here is RFC 3339 with a required offset (ajv-formats' "full" mode).
+  addFormats(instance, ['date-time']);
+  for (const schema of SHARED_SCHEMAS) instance.addSchema(schema);
+  ajvInstance = instance;
+  return instance;
+}
 
 const schemas = new Map(
   listContractVersions().map(({ contract, version, schema }) => [validatorKey(contract, version), schema]),
@@ -46,7 +53,7 @@ function validatorFor(contract: string, version: number): ValidateFunction | und
   if (validate === undefined) {
     const schema = schemas.get(key);
     if (schema === undefined) return undefined;
-    validate = ajv.compile(schema);
+    validate = ajv().compile(schema);
     validators.set(key, validate);
   }
   return validate;
