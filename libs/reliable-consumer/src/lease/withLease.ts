@@ -275,8 +275,15 @@ export async function withLease(
       }
       log.warn({ reason: reason.reason }, `${subject} aborted; lease handed back`);
     } catch (error) {
-      // The lease then simply expires; the next delivery defers until it does.
-      log.warn({ err: error }, 'could not hand the lease back; it will expire');
+      const settled = settledByThisLease(error);
+      if (settled !== undefined) {
+        // Our own terminal write had applied although its answer never came back (a lost response,
+        // then the abort): nothing is held, and the next delivery finds the record settled.
+        log.info({ status: settled }, `${subject} already ${settled} by this attempt; nothing to hand back`);
+      } else {
+        // The lease then simply expires; the next delivery defers until it does.
+        log.warn({ err: error }, 'could not hand the lease back; it will expire');
+      }
     } finally {
       observe({ kind: 'released', reason: reason.reason });
     }
@@ -355,4 +362,17 @@ function hold(ctx: LeaseContext, ledger: LeaseLedger, initial: Lease): Holder {
       finished = true;
     },
   };
+}
+
+/**
+ * COMPLETED or FAILED when a refused write found the record settled by the very lease that wrote
+ * (same owner and fencing version: a terminal write does not bump the version).
+ */
+function settledByThisLease(error: unknown): 'COMPLETED' | 'FAILED' | undefined {
+  if (!(error instanceof LeaseLostError) || error.current === undefined) return undefined;
+  const { status, leaseOwner, version } = error.current;
+  const settled = status === 'COMPLETED' || status === 'FAILED' ? status : undefined;
+  return settled !== undefined && leaseOwner === error.owner && version === error.version
+    ? settled
+    : undefined;
 }
