@@ -5,6 +5,7 @@
  *
  *   invite-api  services/invite-api/src/main.ts with the production preload (telemetry, logs, metrics,
  *               relay and invite-events consumer running), spans exported over OTLP to a sink
+ *   invite-api-otel-off  the same with OTEL_SDK_DISABLED=true: telemetry's share (not run by default)
  *   tx          bench/api/baseline.ts POST /tx: JWT + JSON + the same TransactWriteItems
  *   put         bench/api/baseline.ts POST /put: JWT + JSON + one PutItem
  *
@@ -50,7 +51,8 @@ const { values: args } = parseArgs({
     'timeout-s': { type: 'string', default: '300' },
   },
 });
-type Variant = 'invite-api' | 'tx' | 'put';
+type Variant = 'invite-api' | 'invite-api-otel-off' | 'tx' | 'put';
+const isApi = (v: Variant) => v.startsWith('invite-api');
 const REQUESTS = Number(args.requests);
 const WARMUP = Number(args.warmup);
 const RUNS = Number(args.runs);
@@ -125,7 +127,7 @@ interface Child {
 
 function startChild(variant: Variant, env: Record<string, string>): Child {
   const probeFile = join(scratch, `${variant}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const production = variant === 'invite-api';
+  const production = isApi(variant);
   const script = production ? 'services/invite-api/src/main.ts' : 'bench/api/baseline.ts';
   const profile =
     production && args['cpu-prof'] !== '' ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
@@ -193,7 +195,7 @@ interface Result {
 
 let reported500 = false;
 function pathOf(variant: Variant): string {
-  return variant === 'invite-api' ? '/api/invitations' : `/${variant}`;
+  return isApi(variant) ? '/api/invitations' : `/${variant}`;
 }
 
 async function fire(
@@ -267,6 +269,7 @@ async function runVariant(variant: Variant, connections: number, run: number): P
     OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
+    ...(variant === 'invite-api-otel-off' ? { OTEL_SDK_DISABLED: 'true' } : {}),
   };
   const warmup = await mintLoad(WARMUP);
   const load = await mintLoad(REQUESTS);
@@ -279,8 +282,8 @@ async function runVariant(variant: Variant, connections: number, run: number): P
     child.kill('SIGUSR2');
     const t0 = Date.now();
     const track = { startedAt: new Map<string, number>(), answeredAt: new Map<string, number>() };
-    const result = await fire(url, load, connections, variant === 'invite-api' ? track : undefined);
-    if (variant === 'invite-api') {
+    const result = await fire(url, load, connections, isApi(variant) ? track : undefined);
+    if (isApi(variant)) {
       // Calls and CPU count until every created invitation's SMS request is on the queue and its
       // outbox item deleted: the post-response work is part of the request's cost.
       const created = result['2xx'];
@@ -318,7 +321,7 @@ async function runVariant(variant: Variant, connections: number, run: number): P
       maxRssMb: probe.maxRssMb,
       calls,
     };
-    if (variant === 'invite-api') {
+    if (isApi(variant)) {
       const fromStart: number[] = [];
       const from201: number[] = [];
       for (const [phone, at] of queuedAt) {
@@ -344,7 +347,11 @@ const pct = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
-const median = (values: number[]): number => pct(values, 50);
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 const results: Result[] = [];
@@ -416,12 +423,14 @@ for (const connections of CONNECTIONS) {
     }
     process.stdout.write(lines.join('\n') + '\n');
   }
-  const api = summary.get('invite-api');
-  for (const base of ['tx', 'put'] as const) {
-    const b = summary.get(base);
-    if (api === undefined || b === undefined) continue;
-    process.stdout.write(
-      `invite-api / ${base}: CPU/req ${f(api.cpu / b.cpu, 2)}  p99 ${f(api.p99 / b.p99, 2)}\n`,
-    );
+  for (const apiVariant of ['invite-api', 'invite-api-otel-off'] as const) {
+    const api = summary.get(apiVariant);
+    for (const base of ['tx', 'put'] as const) {
+      const b = summary.get(base);
+      if (api === undefined || b === undefined) continue;
+      process.stdout.write(
+        `${apiVariant} / ${base}: CPU/req ${f(api.cpu / b.cpu, 2)}  p99 ${f(api.p99 / b.p99, 2)}\n`,
+      );
+    }
   }
 }
