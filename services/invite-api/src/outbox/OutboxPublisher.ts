@@ -85,7 +85,8 @@ export function createOutboxPublisher(
   }
 
   async function publish(message: OutboxMessage): Promise<PublishOutcome> {
-    // The request's span inline, the relay's send span later: either way the send is findable.
+    // Tags the relay's send span. On the request path (after the response) the active span is still
+    // the request's, which the service already tagged; the send's own span is its child either way.
     tagInvitationSpan(message);
     try {
       await sqs.send(
