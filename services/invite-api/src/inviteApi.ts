@@ -14,7 +14,7 @@ import { createSmsOptOutApplier } from './events/applySmsOptOut.ts';
 import { createSmsStatusApplier } from './events/applySmsStatus.ts';
 import { createInviteEventsConsumer } from './events/inviteEventsConsumer.ts';
 import type { AppState } from './http/types.ts';
-import { createOutboxPublisher } from './outbox/OutboxPublisher.ts';
+import { createOutboxPublisher, type OutboxPublisher } from './outbox/OutboxPublisher.ts';
 import { createOutboxRelay, type OutboxRelay } from './outbox/OutboxRelay.ts';
 import { DEMO_USER } from './routes/localSignIn.ts';
 import type { CheckState, ReadinessReport } from './routes/operations.ts';
@@ -56,6 +56,8 @@ export interface InviteApi {
   invitations: InvitationService;
   store: InvitationStore;
   outbox: OutboxStore;
+  /** The request path's sends (after the response); drain() them at shutdown. */
+  publisher: OutboxPublisher;
   relay: OutboxRelay;
   consumer: ReliableConsumer;
   /** Undefined when share cards are off. */
@@ -189,6 +191,7 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
     invitations,
     store,
     outbox,
+    publisher,
     relay,
     consumer,
     shareCards,

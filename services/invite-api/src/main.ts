@@ -63,7 +63,14 @@ await startService({
         }, config.shutdownTimeoutMs);
         await closed;
         clearTimeout(deadline);
-        await Promise.all([api.relay.stop(), api.consumer.stop(), api.shareCards?.requester.drain()]);
+        // No request is left: the sends they scheduled after their responses finish here, so a normal
+        // shutdown leaves nothing to the relay's grace.
+        await Promise.all([
+          api.publisher.drain(),
+          api.relay.stop(),
+          api.consumer.stop(),
+          api.shareCards?.requester.drain(),
+        ]);
       },
     };
   },

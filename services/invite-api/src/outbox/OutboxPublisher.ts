@@ -20,6 +20,15 @@ export interface OutboxPublisher {
    * successful send means the relay sends it again: sms-sender's ledger makes that duplicate harmless.
    */
   publish(message: OutboxMessage): Promise<PublishOutcome>;
+  /**
+   * publish() once the response in progress is written, without making anyone wait for it: the
+   * request path's send. Safe because the outbox item is committed before this is called: if the
+   * send fails, or the process dies before it happens, the relay sends the item once its grace
+   * (OUTBOX_GRACE_MS) is over. Returns at once, never throws.
+   */
+  publishAfterResponse(message: OutboxMessage): void;
+  /** Waits for the post-response sends in flight (shutdown, tests). */
+  drain(): Promise<void>;
 }
 
 export interface OutboxPublisherDeps {
@@ -75,44 +84,60 @@ export function createOutboxPublisher(
     }
   }
 
-  return {
-    async publish(message) {
-      // The request's span inline, the relay's send span later: either way the send is findable.
-      tagInvitationSpan(message);
-      try {
-        await sqs.send(
-          new SendMessageCommand({
-            QueueUrl: options.queueUrl,
-            MessageBody: message.body,
-            MessageAttributes: message.attributes,
-          }),
-          { abortSignal: AbortSignal.timeout(options.sendTimeoutMs) },
+  async function publish(message: OutboxMessage): Promise<PublishOutcome> {
+    // Tags the relay's send span. On the request path (after the response) the active span is still
+    // the request's, which the service already tagged; the send's own span is its child either way.
+    tagInvitationSpan(message);
+    try {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: options.queueUrl,
+          MessageBody: message.body,
+          MessageAttributes: message.attributes,
+        }),
+        { abortSignal: AbortSignal.timeout(options.sendTimeoutMs) },
+      );
+    } catch (error) {
+      const verdict = classifyError(error);
+      if (verdict.kind === 'permanent' && verdict.contentRefused === true) return refused(message, verdict);
+      if (verdict.kind === 'permanent') {
+        logger.error(
+          { err: error, invitationId: message.invitationId, code: verdict.code },
+          'sms.requested not sent: SQS refused the request (not its content); the outbox keeps it until that is fixed',
         );
-      } catch (error) {
-        const verdict = classifyError(error);
-        if (verdict.kind === 'permanent' && verdict.contentRefused === true) return refused(message, verdict);
-        if (verdict.kind === 'permanent') {
-          logger.error(
-            { err: error, invitationId: message.invitationId, code: verdict.code },
-            'sms.requested not sent: SQS refused the request (not its content); the outbox keeps it until that is fixed',
-          );
-        } else {
-          logger.warn(
-            { err: error, invitationId: message.invitationId },
-            'sms.requested not sent; the outbox relay will retry',
-          );
-        }
-        return 'retry';
-      }
-      try {
-        await outbox.remove(message.invitationId);
-      } catch (error) {
+      } else {
         logger.warn(
           { err: error, invitationId: message.invitationId },
-          'sms.requested sent but its outbox item was not removed; the relay will send it again',
+          'sms.requested not sent; the outbox relay will retry',
         );
       }
-      return 'sent';
+      return 'retry';
+    }
+    try {
+      await outbox.remove(message.invitationId);
+    } catch (error) {
+      logger.warn(
+        { err: error, invitationId: message.invitationId },
+        'sms.requested sent but its outbox item was not removed; the relay will send it again',
+      );
+    }
+    return 'sent';
+  }
+
+  const inFlight = new Set<Promise<unknown>>();
+  return {
+    publish,
+    publishAfterResponse(message) {
+      // setImmediate: the handler's promise chain (Koa writing the 201) runs in this turn's
+      // microtasks, so the SDK's serialising and signing start after the response is on its way.
+      // The active context (the request's trace) carries over, so the send stays in its trace.
+      const pending = new Promise<PublishOutcome>((resolve) => setImmediate(() => resolve(publish(message))))
+        .catch(() => 'retry' as const)
+        .finally(() => inFlight.delete(pending));
+      inFlight.add(pending);
+    },
+    async drain() {
+      await Promise.all(inFlight);
     },
   };
 }

@@ -192,9 +192,10 @@ export function createInvitationService(
           );
           // Committed: ask for the share card in the background (never awaited, never throws).
           deps.shareCards?.request(invitation);
-          // The outbox item is already committed: if this send fails the relay delivers it later,
-          // so the client gets its 201 either way.
-          await publisher.publish(outbox);
+          // The outbox item is committed: the 201 does not wait for the send (nor the outbox
+          // delete). If the send fails, or this process dies before it happens, the relay delivers
+          // the item after its grace (OutboxPublisher.publishAfterResponse).
+          publisher.publishAfterResponse(outbox);
           return { body, replayed: false };
         }
         case 'idempotency-key-taken': {
@@ -469,7 +470,8 @@ export function createInvitationService(
       switch (outcome.kind) {
         case 'resent':
           logger.info({ invitationId, resendNumber }, 'invitation SMS resent');
-          await publisher.publish(outbox);
+          // Committed with the resend, like a create's: sent after the 202, the relay as backstop.
+          publisher.publishAfterResponse(outbox);
           return invitationView(outcome.invitation, now);
         case 'replayed':
           return invitationView(outcome.invitation, now);

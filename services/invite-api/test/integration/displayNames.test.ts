@@ -1,6 +1,7 @@
 /**
  * Every hostile display name of issue 9 through the real API (in process) and the emulator's SQS:
- * 201, the sms.requested message is on the queue at once (nothing left in the outbox for the relay),
+ * 201, the sms.requested message goes on the queue by the request's own send after the 201 (nothing
+ * left in the outbox for the relay),
  * and it carries the name as safeDisplayName made it. Before the fix, emoji and noncharacters left
  * the invitation `queued` forever with its outbox item retried without end.
  */
@@ -35,6 +36,7 @@ test('hostile display names: 201, queued on the first send, the name made safe',
     });
     const body = (await res.json()) as ApiBody;
     t.is(res.status, 201, `${title}: ${JSON.stringify(body)}`);
+    await h.api.publisher.drain(); // the request path sends after the 201
     const { Item } = await h.aws.clients.documentClient.send(
       new GetCommand({
         TableName: h.config.table,

@@ -107,6 +107,7 @@ test('revoke: only the inviter, idempotent, final; the code then answers 410 and
   // A late delivery receipt cannot bring it back (revoked is final).
   await markSent(h, created.invitationId, clock.now);
   t.is((await h.api.store.get(created.invitationId))?.status, 'revoked');
+  await h.api.publisher.drain(); // the create's send runs after its 201
   const { Item: outbox } = await h.aws.clients.documentClient.send(
     new GetCommand({
       TableName: h.config.table,

@@ -13,13 +13,18 @@ import {
   queueCounts,
   sharedAws,
   startRequestCounter,
+  useIsolatedAws,
+  waitFor,
   waitForMessageCount,
   type RequestCounter,
 } from '@platform/testkit';
+import { LOCAL_DEV_JWT, mintToken } from '../../src/auth/mintToken.ts';
 import { utcDayWindow } from '../../src/domain/windows.ts';
 import { createOutboxPublisher } from '../../src/outbox/OutboxPublisher.ts';
 import { createOutboxRelay } from '../../src/outbox/OutboxRelay.ts';
+import { createOutboxStore } from '../../src/store/OutboxStore.ts';
 import { keys } from '../../src/store/keys.ts';
+import { startInviteApiProcess } from '../helpers/childService.ts';
 import { useHarness, type Harness, type HarnessOptions } from '../helpers/harness.ts';
 import type { ApiBody } from '../helpers/openapi.ts';
 
@@ -83,6 +88,7 @@ test('SQS down after the write: 201 anyway, the message waits in the outbox, the
 
   const { status, body } = await invite(h, 'outbox-user', '+14155555001');
   t.is(status, 201, 'the invitation is recorded although SQS refused the message');
+  await h.api.publisher.drain(); // the send after the 201 (and the SDK's retries) has given up
   t.true(fault.hits >= 1, 'SendMessage was attempted and failed');
   const invitationId = String(body.invitationId);
   t.truthy(await outboxItem(h, invitationId), 'the message waits in the outbox');
@@ -129,6 +135,7 @@ test('two relays racing for the same outbox item send it once', async (t) => {
   const { h, proxy } = await withFaultySqs(t);
   const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
   t.is((await invite(h, 'race-user', '+14155555002')).status, 201);
+  await h.api.publisher.drain();
   fault.remove();
 
   const logger = createLogger({ service: 'invite-api-test', level: 'silent' });
@@ -164,6 +171,7 @@ test('the relay loop delivers pending messages on its own once SQS is back', asy
   });
   t.is((await invite(h, 'loop-user-1', '+14155555003')).status, 201);
   t.is((await invite(h, 'loop-user-2', '+14155555004')).status, 201);
+  await h.api.publisher.drain(); // both post-response sends failed: the relay is left to send them
   fault.remove();
   t.is(await waitForMessageCount(h.aws.clients.sqs, h.aws.urls.smsRequests, 2, { timeoutMs: 20_000 }), 2);
   t.true(h.logs.some((l) => l.msg === 'outbox relay pass'));
@@ -173,6 +181,7 @@ test('the relay loop delivers pending messages on its own once SQS is back', asy
 async function pendingInvitation(h: Harness, proxy: RequestCounter, user: string, phoneNumber: string) {
   const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
   const { status, body } = await invite(h, user, phoneNumber);
+  await h.api.publisher.drain();
   fault.remove();
   if (status !== 201) throw new Error(`invite answered ${status}`);
   return String(body.invitationId);
@@ -276,4 +285,100 @@ test('marking failed is idempotent and never moves an invitation that moved on',
   t.is(await h.api.outbox.markFailed(second, failure, Date.now()), 'invitation-unchanged');
   t.is((await h.api.store.get(second))?.status, 'delivered');
   t.like(await outboxItem(h, second), { gsi1pk: 'OUTBOX#FAILED' });
+});
+
+test('the 201 does not wait for the SQS send: it goes out after the response, then the outbox item goes', async (t) => {
+  const { h, proxy } = await withFaultySqs(t);
+  // Held for 2 s at the proxy: a 201 that waited for the send could only arrive after its answer.
+  proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, delayMs: 2000 });
+
+  const { status, body } = await invite(h, 'after-user', '+14155555021');
+  t.is(status, 201);
+  const sends = () => proxy.requests({ service: 'sqs', operation: 'SendMessage' });
+  t.true(
+    sends().every((r) => r.status === undefined),
+    'no SendMessage was answered before the 201',
+  );
+  const invitationId = String(body.invitationId);
+  t.truthy(await outboxItem(h, invitationId), 'the outbox item is still there when the client has its 201');
+
+  await h.api.publisher.drain();
+  t.is(sends().length, 1, 'one send, by the request path');
+  t.is(sends()[0]?.status, 200);
+  t.is(await outboxItem(h, invitationId), undefined, 'removed after the send');
+  const messages = await receiveAll(h);
+  t.is(messages.length, 1);
+  t.like(decodeMessage(messages[0] ?? {}).payload, { invitationId });
+  t.like(await h.api.relay.runOnce(), { due: 0 }, 'nothing left for the relay');
+});
+
+test('a crash after the 201, before the post-response send reached SQS: the relay delivers the SMS request', async (t) => {
+  const aws = await useIsolatedAws(t);
+  const proxy = await startRequestCounter({ target: aws.endpoints.sqs });
+  t.teardown(() => proxy.close());
+  // The process's send is held at the proxy and never forwarded: it dies with the send in flight.
+  proxy.addFault({
+    match: { service: 'sqs', operation: 'SendMessage' },
+    delayMs: 30_000,
+    drop: 'before-forward',
+  });
+  const { service, baseUrl } = await startInviteApiProcess(t, aws, {
+    AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+    // The dying process's own relay must not be the one that delivers; its send may not time out first.
+    OUTBOX_RELAY_INTERVAL_MS: '600000',
+    SQS_SEND_TIMEOUT_MS: '60000',
+    // Share cards off: the only SendMessage is the SMS request's.
+    IMAGE_JOBS_QUEUE_URL: '',
+    IMAGE_JOBS_TABLE: '',
+    ASSETS_BUCKET: '',
+  });
+  const token = await mintToken({
+    sub: 'crash-user',
+    name: 'Crash User',
+    secret: LOCAL_DEV_JWT.secret,
+    issuer: LOCAL_DEV_JWT.issuer,
+    audience: LOCAL_DEV_JWT.audience,
+    ttlSeconds: 600,
+  });
+  const res = await fetch(`${baseUrl}/api/invitations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ phoneNumber: '+14155555022' }),
+  });
+  t.is(res.status, 201);
+  const invitationId = String(((await res.json()) as ApiBody).invitationId);
+  const sends = () => proxy.requests({ service: 'sqs', operation: 'SendMessage' });
+  await waitFor(() => sends().length >= 1, { description: 'the post-response send reached the proxy' });
+  await service.kill('SIGKILL');
+  t.is(sends().length, 1, 'one attempt, made after the 201');
+  t.like(sends()[0], { status: undefined, dropped: undefined }, 'still held when the process died');
+  t.is(
+    proxy.count((r) => r.operation === 'SendMessage' && r.answeredAt !== undefined),
+    0,
+    'never reached SQS',
+  );
+  t.is((await queueCounts(aws.clients.sqs, aws.urls.smsRequests)).visible, 0);
+
+  // Another replica's relay (here: one built on the same table and queue) finds the item and sends it.
+  const logger = createLogger({ service: 'invite-api-test', level: 'silent' });
+  const outbox = createOutboxStore({ client: aws.clients.documentClient }, { table: aws.tables.invitations });
+  const publisher = createOutboxPublisher(
+    { sqs: aws.clients.sqs, outbox, logger, metrics: { count: () => undefined }, clock: Date.now },
+    { queueUrl: aws.urls.smsRequests, sendTimeoutMs: 3000 },
+  );
+  const relay = createOutboxRelay(
+    { outbox, publisher, logger, clock: Date.now },
+    { intervalMs: 1000, batchSize: 10, backoff: { baseMs: 60_000, maxMs: 60_000 } },
+  );
+  t.like(await relay.runOnce(), { due: 1, claimed: 1, sent: 1 });
+  const { Messages = [] } = await aws.clients.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: aws.urls.smsRequests,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  t.is(Messages.length, 1, 'exactly one sms.requested');
+  t.like(decodeMessage(Messages[0] ?? {}).payload, { invitationId, phoneNumber: '+14155555022' });
 });

@@ -1,0 +1,436 @@
+/**
+ * `npm run bench:api`: invite-api's POST /api/invitations against two baselines, interleaved in one
+ * run on the embedded AWS, so machine load hits every variant alike and the ratios mean something
+ * when absolute numbers do not. Variants:
+ *
+ *   invite-api  services/invite-api/src/main.ts with the production preload (telemetry, logs, metrics,
+ *               relay and invite-events consumer running), spans exported over OTLP to a sink
+ *   invite-api-otel-off  the same with OTEL_SDK_DISABLED=true: telemetry's share (not run by default)
+ *   tx          bench/api/baseline.ts POST /tx: JWT + JSON + the same TransactWriteItems
+ *   put         bench/api/baseline.ts POST /put: JWT + JSON + one PutItem
+ *
+ * Each variant run gets fresh queues and tables; its process starts and reports ready, takes a
+ * warm-up, then autocannon sends `--requests` POSTs at `--connections`, every one from a distinct
+ * user (HS256 JWTs minted as local mode and the tests do) for a distinct valid number, so neither the
+ * daily limit nor the 24 h guard refuses one. The IP limit and the hourly ceiling are raised through
+ * their documented variables (IP_RATE_LIMIT, GLOBAL_SMS_PER_HOUR).
+ *
+ *   npm run bench:api -- --requests 500 --runs 1 --connections 10 --variants invite-api,tx
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { isValidPhoneNumber } from 'libphonenumber-js';
+import { startEmbeddedAws } from '@platform/aws-resources/embedded';
+import {
+  createIsolatedAws,
+  serializeSharedAws,
+  SHARED_AWS_ENV_VAR,
+  spawnBoundChild,
+  startRequestCounter,
+  waitFor,
+  type RequestCounter,
+} from '@platform/testkit';
+import { LOCAL_DEV_JWT, mintToken } from '../../services/invite-api/src/auth/mintToken.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '200' },
+    runs: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '10' },
+    variants: { type: 'string', default: 'invite-api,tx,put' },
+    // A directory: invite-api runs with --cpu-prof, its profiles written there.
+    'cpu-prof': { type: 'string', default: '' },
+    'share-cards': { type: 'boolean', default: false },
+    'timeout-s': { type: 'string', default: '300' },
+  },
+});
+type Variant = 'invite-api' | 'invite-api-otel-off' | 'tx' | 'put';
+const isApi = (v: Variant) => v.startsWith('invite-api');
+const REQUESTS = Number(args.requests);
+const WARMUP = Number(args.warmup);
+const RUNS = Number(args.runs);
+const CONNECTIONS = args.connections.split(',').map(Number);
+const VARIANTS = args.variants.split(',') as Variant[];
+const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
+// Not the published local secret: invite-api then runs with NODE_ENV=production, as deployed.
+const SECRET = 'bench-api-secret-for-hs256-tokens-0123456789abcdef';
+
+const log = (line: string) => process.stdout.write(`[bench:api] ${line}\n`);
+const scratch = mkdtempSync(join(tmpdir(), 'bench-api-'));
+const PROBE = new URL('../worker/probe.ts', import.meta.url).pathname;
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+const embedded = await startEmbeddedAws();
+process.env[SHARED_AWS_ENV_VAR] = serializeSharedAws({
+  endpoints: embedded.endpoints,
+  env: embedded.env,
+  region: embedded.region,
+});
+// An OTLP sink that accepts and drops: invite-api exports its spans as in production, to something.
+const otlpSink = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+});
+await new Promise<void>((resolve) => otlpSink.listen(0, '127.0.0.1', resolve));
+const otlpEndpoint = `http://127.0.0.1:${(otlpSink.address() as AddressInfo).port}`;
+
+/** Distinct valid US numbers (+1 415 XXX XXXX), checked with the library invite-api uses. */
+function* phoneNumbers(): Generator<string> {
+  for (let exchange = 201; exchange <= 999; exchange++) {
+    for (let line = 0; line < 10_000; line++) {
+      const e164 = `+1415${exchange}${String(line).padStart(4, '0')}`;
+      if (isValidPhoneNumber(e164)) yield e164;
+    }
+  }
+}
+const phones = phoneNumbers();
+let userSeq = 0;
+
+interface Load {
+  /** One per request, in order: token and number. */
+  requests: Array<{ token: string; phoneNumber: string }>;
+}
+
+async function mintLoad(count: number): Promise<Load> {
+  const requests: Load['requests'] = [];
+  for (let i = 0; i < count; i++) {
+    const sub = `bench-user-${++userSeq}`;
+    const token = await mintToken({
+      sub,
+      name: `Bench ${userSeq}`,
+      secret: SECRET,
+      issuer: LOCAL_DEV_JWT.issuer,
+      audience: LOCAL_DEV_JWT.audience,
+      ttlSeconds: 3600,
+    });
+    const next = phones.next();
+    if (next.done === true) throw new Error('out of phone numbers');
+    requests.push({ token, phoneNumber: next.value });
+  }
+  return { requests };
+}
+
+interface Child {
+  port: Promise<number>;
+  exited: Promise<void>;
+  probeFile: string;
+  lines: string[];
+  kill(signal: NodeJS.Signals): void;
+}
+
+function startChild(variant: Variant, env: Record<string, string>): Child {
+  const probeFile = join(scratch, `${variant}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  const production = isApi(variant);
+  const script = production ? 'services/invite-api/src/main.ts' : 'bench/api/baseline.ts';
+  const profile =
+    production && args['cpu-prof'] !== '' ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
+  const child = spawnBoundChild(
+    process.execPath,
+    [
+      ...profile,
+      // Only invite-api gets the production preload (telemetry and all); the baselines run bare.
+      ...(production ? ['--import', '@platform/service-runtime/register'] : []),
+      '--import',
+      PROBE,
+      script,
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...env,
+        BENCH_PROBE_FILE: probeFile,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const lines: string[] = [];
+  let onPort: (port: number) => void = () => {};
+  const port = new Promise<number>((resolve) => (onPort = resolve));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      if (line.includes('"invite-api listening"') || line.includes('"baseline listening"')) {
+        onPort(Number((JSON.parse(line) as { port: number }).port));
+      }
+      if (lines.length < 60 && !line.includes('"msg":"request"')) lines.push(line);
+    });
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const failed = exited.then(() => {
+    throw new Error(`${variant} exited before it was ready:\n${lines.join('\n')}`);
+  });
+  failed.catch(() => {});
+  return {
+    port: Promise.race([port, failed]),
+    exited,
+    probeFile,
+    lines,
+    kill: (s) => void child.kill(s),
+  };
+}
+
+interface Result {
+  variant: Variant;
+  connections: number;
+  run: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+  errors: number;
+  cpuMsPerReq: number;
+  maxRssMb: number;
+  calls: Record<string, number>;
+  /** invite-api only: request start -> sms.requested accepted by SQS, and 201 -> accepted (ms). */
+  sms?: { fromStart: number[]; from201: number[] };
+}
+
+let reported500 = false;
+function pathOf(variant: Variant): string {
+  return isApi(variant) ? '/api/invitations' : `/${variant}`;
+}
+
+async function fire(
+  url: string,
+  load: Load,
+  connections: number,
+  track?: { startedAt: Map<string, number>; answeredAt: Map<string, number> },
+): Promise<autocannon.Result> {
+  let next = 0;
+  return autocannon({
+    url,
+    connections,
+    amount: load.requests.length,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const r = load.requests[next++ % load.requests.length]!;
+          track?.startedAt.set(r.phoneNumber, Date.now());
+          return {
+            ...req,
+            headers: { authorization: `Bearer ${r.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ phoneNumber: r.phoneNumber }),
+          };
+        },
+        onResponse: (status, body) => {
+          if (status >= 500 && !reported500) {
+            reported500 = true;
+            log(`first ${status} from ${url}: ${body.slice(0, 300)}`);
+          }
+          if (track === undefined || status !== 201) return;
+          const phone = /"phoneNumber":"(\+\d+)"/.exec(body)?.[1];
+          if (phone !== undefined) track.answeredAt.set(phone, Date.now());
+        },
+      },
+    ],
+  });
+}
+
+async function runVariant(variant: Variant, connections: number, run: number): Promise<Result> {
+  const aws = await createIsolatedAws();
+  const counters: RequestCounter[] = [];
+  const endpoints: Record<string, string> = {};
+  const queuedAt = new Map<string, number>();
+  for (const service of ['sqs', 'dynamodb'] as const) {
+    const counter = await startRequestCounter({
+      target: aws.endpoints[service],
+      label: variant,
+      keepBodies: (r) => r.operation === 'SendMessage',
+    });
+    counters.push(counter);
+    endpoints[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] = counter.endpoint;
+    counter.onSettled((r) => {
+      if (r.operation !== 'SendMessage' || r.status !== 200 || r.body === undefined) return;
+      const phone = /phoneNumber\\*":\\*"(\+\d+)/.exec(r.body)?.[1];
+      if (phone !== undefined && !queuedAt.has(phone)) queuedAt.set(phone, r.answeredAt ?? Date.now());
+    });
+  }
+  const env: Record<string, string> = {
+    ...aws.env,
+    ...endpoints,
+    JWT_SECRET: SECRET,
+    NODE_ENV: 'production',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    IP_RATE_LIMIT: '1000000',
+    GLOBAL_SMS_PER_HOUR: '10000000',
+    ...(args['share-cards'] ? {} : { IMAGE_JOBS_QUEUE_URL: '', IMAGE_JOBS_TABLE: '', ASSETS_BUCKET: '' }),
+    OTEL_SERVICE_NAME: 'invite-api',
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    ...(variant === 'invite-api-otel-off' ? { OTEL_SDK_DISABLED: 'true' } : {}),
+  };
+  const warmup = await mintLoad(WARMUP);
+  const load = await mintLoad(REQUESTS);
+  let child: Child | undefined = startChild(variant, env);
+  try {
+    const port = await child.port;
+    const url = `http://127.0.0.1:${port}${pathOf(variant)}`;
+    if (WARMUP > 0) await fire(url, warmup, connections);
+    const sendsBefore = queuedAt.size;
+    child.kill('SIGUSR2');
+    const t0 = Date.now();
+    const track = { startedAt: new Map<string, number>(), answeredAt: new Map<string, number>() };
+    const result = await fire(url, load, connections, isApi(variant) ? track : undefined);
+    if (isApi(variant)) {
+      // Calls and CPU count until every created invitation's SMS request is on the queue and its
+      // outbox item deleted: the post-response work is part of the request's cost.
+      const created = result['2xx'];
+      const deletes = () =>
+        counters[1]!.count((r) => r.operation === 'DeleteItem' && r.at >= t0 && r.status === 200);
+      await waitFor(() => queuedAt.size - sendsBefore >= created && deletes() >= created, {
+        description: `${created} sms.requested on the queue and outbox items deleted`,
+        timeoutMs: TIMEOUT_MS,
+      });
+    }
+    const tEnd = Date.now();
+    const calls: Record<string, number> = {};
+    for (const counter of counters) {
+      for (const r of counter.requests((r) => r.at >= t0 && r.at <= tEnd)) {
+        const key = `${r.service}:${r.operation}`;
+        calls[key] = (calls[key] ?? 0) + 1;
+      }
+    }
+    child.kill('SIGTERM');
+    await child.exited;
+    const probe = JSON.parse(readFileSync(child.probeFile, 'utf8')) as { cpuMs: number; maxRssMb: number };
+    child = undefined;
+    const statuses: Record<string, number> = {};
+    for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count ?? 0;
+    const out: Result = {
+      variant,
+      connections,
+      run,
+      reqPerSec: REQUESTS / result.duration,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      statuses,
+      errors: result.errors + result.timeouts,
+      cpuMsPerReq: probe.cpuMs / REQUESTS,
+      maxRssMb: probe.maxRssMb,
+      calls,
+    };
+    if (isApi(variant)) {
+      const fromStart: number[] = [];
+      const from201: number[] = [];
+      for (const [phone, at] of queuedAt) {
+        const started = track.startedAt.get(phone);
+        const answered = track.answeredAt.get(phone);
+        if (started !== undefined) fromStart.push(at - started);
+        if (answered !== undefined) from201.push(at - answered);
+      }
+      out.sms = { fromStart, from201 };
+    }
+    return out;
+  } finally {
+    if (child !== undefined) {
+      child.kill('SIGKILL');
+      await child.exited;
+    }
+    await Promise.all(counters.map((c) => c.close()));
+    await aws.cleanup();
+  }
+}
+
+const pct = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+const results: Result[] = [];
+try {
+  log(
+    `${REQUESTS} requests (+${WARMUP} warm-up) x ${RUNS} runs at ${CONNECTIONS.join(', ')} connection(s), variants ${VARIANTS.join(', ')}`,
+  );
+  log(`load average at the start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  for (const connections of CONNECTIONS) {
+    for (let run = 1; run <= RUNS; run++) {
+      // Interleaved: each run goes through every variant in a rotated order, so drift in the
+      // machine's load spreads over all of them.
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + run - 1) % VARIANTS.length]!);
+      for (const variant of order) {
+        const r = await runVariant(variant, connections, run);
+        results.push(r);
+        log(
+          `c=${connections} run ${run} ${variant}: ${f(r.reqPerSec, 0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms ` +
+            `CPU ${f(r.cpuMsPerReq, 2)} ms/req statuses ${JSON.stringify(r.statuses)} errors ${r.errors}`,
+        );
+      }
+    }
+  }
+} finally {
+  otlpSink.close();
+  await embedded.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+for (const connections of CONNECTIONS) {
+  const of = (variant: Variant) =>
+    results.filter((r) => r.connections === connections && r.variant === variant);
+  process.stdout.write(
+    `\n== ${connections} connection(s): ${REQUESTS} requests, median of ${RUNS} run(s) ==\n`,
+  );
+  const summary = new Map<Variant, { cpu: number; p99: number }>();
+  for (const variant of VARIANTS) {
+    const rs = of(variant);
+    if (rs.length === 0) continue;
+    const cpu = median(rs.map((r) => r.cpuMsPerReq));
+    const p99 = median(rs.map((r) => r.p99));
+    summary.set(variant, { cpu, p99 });
+    const statuses: Record<string, number> = {};
+    for (const r of rs) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+    const unexpected = Object.entries(statuses)
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, n]) => `${code}=${n}`);
+    const callKeys = [...new Set(rs.flatMap((r) => Object.keys(r.calls)))].sort();
+    const perReq = callKeys
+      .map((k) => `${k}=${f(median(rs.map((r) => (r.calls[k] ?? 0) / REQUESTS)), 2)}`)
+      .join(' ');
+    const total = median(rs.map((r) => Object.values(r.calls).reduce((a, b) => a + b, 0) / REQUESTS));
+    const lines = [
+      `${variant}:`,
+      `  req/s ${f(median(rs.map((r) => r.reqPerSec)), 0)}   latency p50 ${f(median(rs.map((r) => r.p50)), 0)} ms  p99 ${f(p99, 0)} ms`,
+      `  CPU ms/req ${f(cpu, 2)}   peak RSS MB (each run) ${rs.map((r) => f(r.maxRssMb, 0)).join(', ')}`,
+      `  non-2xx ${unexpected.length === 0 ? 'none' : unexpected.join(' ')}   connection errors/timeouts ${rs.reduce((a, r) => a + r.errors, 0)}`,
+      `  AWS calls/req ${f(total, 2)}: ${perReq}`,
+    ];
+    const sms = rs.flatMap((r) => (r.sms === undefined ? [] : [r.sms]));
+    if (sms.length > 0) {
+      const fromStart = (p: number) => median(sms.map((s) => pct(s.fromStart, p)));
+      const from201 = (p: number) => median(sms.map((s) => pct(s.from201, p)));
+      lines.push(
+        `  SMS latency, POST sent -> sms.requested on the queue: p50 ${f(fromStart(50), 0)} ms  p99 ${f(fromStart(99), 0)} ms` +
+          `;  201 -> on the queue: p50 ${f(from201(50), 0)} ms  p99 ${f(from201(99), 0)} ms (negative: queued before the 201)`,
+      );
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  for (const apiVariant of ['invite-api', 'invite-api-otel-off'] as const) {
+    const api = summary.get(apiVariant);
+    for (const base of ['tx', 'put'] as const) {
+      const b = summary.get(base);
+      if (api === undefined || b === undefined) continue;
+      process.stdout.write(
+        `${apiVariant} / ${base}: CPU/req ${f(api.cpu / b.cpu, 2)}  p99 ${f(api.p99 / b.p99, 2)}\n`,
+      );
+    }
+  }
+}
