@@ -5,6 +5,7 @@ import { isBuiltin } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import { getNodeAutoInstrumentations } from './lazySdkModules.ts';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { KoaLayerType } from '@opentelemetry/instrumentation-koa';
 
 /**
  * The default when OTEL_NODE_ENABLED_INSTRUMENTATIONS is unset: http (servers and node:http
@@ -29,6 +30,11 @@ export function createInstrumentations(): Instrumentation[] {
       // Context travels in message attributes only (see sqsPropagation.ts), never in bodies.
       sqsExtractContextPropagationFromPayload: false,
     },
+    // The router layer's span names the route (and gives the server span its http.route); one span per
+    // plain middleware (body parser, error handler, auth, rate limit...) per request costs CPU on
+    // every request and says only that each ran. KoaLayerType.MIDDLEWARE as its string value: the
+    // enum's module (the instrumentation) is only loaded once the instrumentation is enabled.
+    '@opentelemetry/instrumentation-koa': { ignoreLayersType: ['middleware' as KoaLayerType] },
     // Log correlation only; log records are not sent to an OTel LoggerProvider (there is none).
     '@opentelemetry/instrumentation-pino': { disableLogSending: true },
   };
