@@ -61,7 +61,7 @@ test('queue attributes, redrive, TTL and GSI are really set', async (t) => {
   t.is(main.SqsManagedSseEnabled, 'true');
   t.deepEqual(JSON.parse(main.RedrivePolicy ?? '{}'), {
     deadLetterTargetArn: imageJobs.dlqArn,
-    maxReceiveCount: 5,
+    maxReceiveCount: 20,
   });
   const dlq =
     (
