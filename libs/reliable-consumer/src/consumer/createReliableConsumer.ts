@@ -97,7 +97,7 @@ export function createReliableConsumer<C extends ContractName>(
       messageLog.warn({ err: error, reason }, 'held message given up before it ran');
       reportUnrun(
         dropped.message,
-        reason === 'HOLD_EXTENSION_FAILED' ? 'abandoned' : 'released',
+        reason === 'HELD_AT_VISIBILITY_CEILING' ? 'released' : 'abandoned',
         reason,
         error,
         messageLog,

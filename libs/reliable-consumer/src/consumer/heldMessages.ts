@@ -24,8 +24,9 @@ export interface HeldMessagesConfig {
   signal: () => AbortSignal;
   log: ConsumerLogger;
   /**
-   * A held message this buffer gave up: its extension failed (its receipt may be stale, so it must not
-   * run), or it reached the visibility ceiling unrun and was released. Called once per message.
+   * A held message this buffer gave up: its extension failed or its visibility lapsed while held (it
+   * may be another consumer's now, so it must not run here), or it reached the visibility ceiling
+   * unrun and was released. Called once per message.
    */
   onDropped: (held: HeldMessage, reason: string, error: unknown) => void;
 }
@@ -64,7 +65,14 @@ export class HeldMessages {
 
   /** The oldest held message, now the caller's to run (its heartbeat takes over from `extendedAt`). */
   take(): HeldMessage | undefined {
-    const next = this.#held.shift();
+    let next = this.#held.shift();
+    const lapsedBefore = this.#config.clock() - this.#config.visibilityTimeoutSeconds * 1000;
+    while (next !== undefined && next.extendedAt <= lapsedBefore) {
+      // Its visibility ran out while held (this process was paused past it): SQS may have given it
+      // to another consumer already, so it is not ours to run. Dropped; it comes back by itself.
+      this.#config.onDropped(next, 'HOLD_VISIBILITY_LAPSED', undefined);
+      next = this.#held.shift();
+    }
     if (this.#held.length === 0) this.#cancel();
     return next;
   }
