@@ -161,7 +161,7 @@ test('a changed visibility timeout and maxReceiveCount are updated in place', as
   t.is(updated[0]?.changes.length, 2);
   t.regex(
     formatReport(result.report),
-    /updated queue\s+\S+-image-jobs\s+VisibilityTimeout 60 -> 2; RedrivePolicy maxReceiveCount=5 .* -> maxReceiveCount=3/,
+    /updated queue\s+\S+-image-jobs\s+VisibilityTimeout 60 -> 2; RedrivePolicy maxReceiveCount=20 .* -> maxReceiveCount=3/,
   );
   const attributes =
     (

@@ -157,7 +157,7 @@ export function createInMemorySqs() {
     calls,
     /** Calls of one operation (`'DeleteMessageBatch'`, `'ReceiveMessage'`, ...). */
     callsOf: (name: string) => calls.filter((call) => call.name === name),
-    failDeleteEntries(fault: (messageId: string) => EntryFailure | undefined) {
+    failDeleteEntries: (fault: (messageId: string) => EntryFailure | undefined): void => {
       deleteEntryFault = fault;
     },
   };
