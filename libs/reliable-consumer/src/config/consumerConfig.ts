@@ -157,9 +157,11 @@ export function readConsumerConfig(c: ConsumerConfigValues, problems: string[]):
     },
     problems,
   );
-  if (c.DELETE_LINGER_MS >= (c.VISIBILITY_TIMEOUT_SECONDS * 1000) / 2) {
+  const lingerRoomMs = ((c.VISIBILITY_TIMEOUT_SECONDS - c.HEARTBEAT_INTERVAL_SECONDS) * 1000) / 2;
+  // Only once the heartbeat fits inside the visibility (otherwise that problem is already named).
+  if (lingerRoomMs > 0 && c.DELETE_LINGER_MS > 0 && c.DELETE_LINGER_MS >= lingerRoomMs) {
     problems.push(
-      `DELETE_LINGER_MS: must be below half of VISIBILITY_TIMEOUT_SECONDS x 1000 (${(c.VISIBILITY_TIMEOUT_SECONDS * 1000) / 2}), or an acked message could reappear before its delete (received ${c.DELETE_LINGER_MS})`,
+      `DELETE_LINGER_MS: must be below half of (VISIBILITY_TIMEOUT_SECONDS - HEARTBEAT_INTERVAL_SECONDS) x 1000 (${lingerRoomMs}): after its last heartbeat an acked message is invisible for at least that difference, and must be deleted well inside it (received ${c.DELETE_LINGER_MS})`,
     );
   }
   if (c.LEASE_DURATION_MS <= c.HEARTBEAT_INTERVAL_SECONDS * 1000) {

@@ -113,7 +113,8 @@ export interface ReliableConsumerOptions<C extends ContractName = ContractName> 
   prefetch?: number;
   /**
    * Acks are deleted with DeleteMessageBatch, sent when 10 are queued or this many ms after the
-   * first (0..1000, and below half the visibility timeout). Default 0: one DeleteMessage per ack.
+   * first (0..1000, and below half of visibility timeout - heartbeat interval). Default 0: one
+   * DeleteMessage per ack.
    * The dead-letter path's delete never waits (see the consumer).
    */
   deleteLingerMs?: number;

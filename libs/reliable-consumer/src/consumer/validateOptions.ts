@@ -48,15 +48,20 @@ export function resolveOptions<C extends ContractName>(
     );
   if (!isInt(resolved.prefetch) || resolved.prefetch < 0 || resolved.prefetch > MAX_PREFETCH)
     p.push(`prefetch must be an integer between 0 and ${MAX_PREFETCH}, got ${resolved.prefetch}`);
+  // After its last heartbeat an acked message stays invisible for at least visibility - interval:
+  // a lingering delete must land well inside that, or the message could reappear before it.
+  const lingerRoomMs =
+    isInt(resolved.visibilityTimeoutSeconds) && typeof resolved.heartbeatIntervalSeconds === 'number'
+      ? ((resolved.visibilityTimeoutSeconds - resolved.heartbeatIntervalSeconds) * 1000) / 2
+      : Number.POSITIVE_INFINITY;
   if (
     !isInt(resolved.deleteLingerMs) ||
     resolved.deleteLingerMs < 0 ||
     resolved.deleteLingerMs > MAX_DELETE_LINGER_MS ||
-    (isInt(resolved.visibilityTimeoutSeconds) &&
-      resolved.deleteLingerMs >= (resolved.visibilityTimeoutSeconds * 1000) / 2)
+    (resolved.deleteLingerMs > 0 && resolved.deleteLingerMs >= lingerRoomMs)
   )
     p.push(
-      `deleteLingerMs must be an integer between 0 and ${MAX_DELETE_LINGER_MS}, below half the visibility timeout (an acked message must be deleted long before it could reappear), got ${resolved.deleteLingerMs}`,
+      `deleteLingerMs must be an integer between 0 and ${MAX_DELETE_LINGER_MS}, and below half of (visibilityTimeoutSeconds - heartbeatIntervalSeconds) in ms (an acked message must be deleted long before it could reappear), got ${resolved.deleteLingerMs}`,
     );
   if (
     !isInt(resolved.waitTimeSeconds) ||
