@@ -5,7 +5,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
   ContractViolation,
   decodeMessage,
@@ -269,6 +269,8 @@ export function createReliableConsumer<C extends ContractName>(
     const contract = decoded?.contract ?? violation?.contract;
     let bindings: Record<string, unknown> | undefined;
 
+    // An ack whose delete waits out the batch linger finishes after the span (see below).
+    let lingering: { span: Span; finish: () => Promise<void> } | undefined;
     await withProcessSpan(
       message,
       { queueUrl: opts.queueUrl, contract: contract ?? 'unknown' },
@@ -348,7 +350,8 @@ export function createReliableConsumer<C extends ContractName>(
         // The handler is done: its slot may take the next message while SQS settles this one (an
         // ack's delete may wait out the batch linger).
         entry.freeSlot();
-        const settleError = await settle(message, settlement, receivedAt);
+        // settle() never rejects: it returns the SQS error.
+        const settling = settle(message, settlement, receivedAt);
 
         span.setAttribute('messaging.outcome', settlement.kind);
         if (settlement.kind === 'dead-letter') {
@@ -357,29 +360,43 @@ export function createReliableConsumer<C extends ContractName>(
         const reason = 'reason' in settlement ? settlement.reason : undefined;
         const delaySeconds = 'delaySeconds' in settlement ? settlement.delaySeconds : undefined;
         const logFields = { outcome: settlement.kind, reason, delaySeconds, durationMs, contract };
-        if (settleError === undefined) {
-          messageLog[settlement.kind === 'dead-letter' ? 'warn' : 'info'](logFields, 'message settled');
-        } else {
-          // Not fatal: SQS redelivers after visibility lapses, and the handler's idempotency absorbs it.
-          messageLog.error({ ...logFields, err: settleError }, 'settling the message with SQS failed');
+        const finish = async (): Promise<void> => {
+          const settleError = await settling;
+          if (settleError === undefined) {
+            messageLog[settlement.kind === 'dead-letter' ? 'warn' : 'info'](logFields, 'message settled');
+          } else {
+            // Not fatal: SQS redelivers after visibility lapses, and the handler's idempotency absorbs it.
+            messageLog.error({ ...logFields, err: settleError }, 'settling the message with SQS failed');
+          }
+          report(
+            {
+              messageId: message.MessageId ?? '',
+              contract,
+              receiveCount,
+              kind: settlement.kind,
+              reason,
+              delaySeconds,
+              durationMs,
+              queueWaitMs,
+              settleError,
+              bindings,
+            },
+            messageLog,
+          );
+        };
+        // The span measures the message's processing, not the wait for neighbours in the delete
+        // batch: an ack that lingers ends its span now and is logged and reported once SQS answered.
+        if (settlement.kind === 'ack' && deleter !== undefined) {
+          lingering = { span, finish };
+          return;
         }
-        report(
-          {
-            messageId: message.MessageId ?? '',
-            contract,
-            receiveCount,
-            kind: settlement.kind,
-            reason,
-            delaySeconds,
-            durationMs,
-            queueWaitMs,
-            settleError,
-            bindings,
-          },
-          messageLog,
-        );
+        await finish();
       },
     );
+    if (lingering !== undefined) {
+      // Under the (ended) span's context, so the `message settled` line keeps the trace ids.
+      await context.with(trace.setSpan(context.active(), lingering.span), lingering.finish);
+    }
   }
 
   function reportUnrun(
