@@ -561,6 +561,8 @@ export function createReliableConsumer<C extends ContractName>(
       log.info({ inFlight: inFlight.size, held: held.size, timeoutMs }, 'consumer stopping');
       // Held messages have not started: give them back now rather than after the drain.
       const releasing = releaseHeld('STOPPING');
+      // Acks from here on are deleted at once: the drain must not wait out the linger.
+      deleter?.stopLingering();
 
       // Every handler done AND its settling call answered (an ack may still wait in the delete linger).
       const drained = slots.drained().then(() => Promise.all([...inFlight].map((entry) => entry.done)));

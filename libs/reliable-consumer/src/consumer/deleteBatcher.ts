@@ -43,6 +43,8 @@ export interface DeleteBatcher {
   delete(receiptHandle: string): Promise<void>;
   /** Sends everything queued now (no linger) and resolves when every delete asked so far has settled. */
   flush(): Promise<void>;
+  /** No linger from now on (shutdown: a draining consumer must not wait for neighbours). */
+  stopLingering(): void;
 }
 
 /**
@@ -59,13 +61,14 @@ export interface DeleteBatcher {
 export function createDeleteBatcher(config: DeleteBatcherConfig): DeleteBatcher {
   let queued: Pending[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let lingerMs = config.lingerMs;
   const inFlight = new Set<Promise<void>>();
 
   function schedule(): void {
-    if (queued.length >= SQS_MAX_BATCH_ENTRIES || config.lingerMs === 0) {
+    if (queued.length >= SQS_MAX_BATCH_ENTRIES || lingerMs === 0) {
       sendQueued();
     } else if (timer === undefined && queued.length > 0) {
-      timer = setTimeout(sendQueued, config.lingerMs);
+      timer = setTimeout(sendQueued, lingerMs);
     }
   }
 
@@ -125,6 +128,10 @@ export function createDeleteBatcher(config: DeleteBatcherConfig): DeleteBatcher 
         queued.push({ receiptHandle, tries: 0, resolve, reject });
         schedule();
       });
+    },
+    stopLingering() {
+      lingerMs = 0;
+      sendQueued();
     },
     async flush() {
       // Retried entries re-enter the queue while a call settles: loop until nothing is left.
