@@ -110,10 +110,16 @@ const LONG_POLL_SECONDS = 20; // the SQS maximum wait time
 
 const QUEUE_DEFAULTS: Record<QueueKey, { suffix: string } & QueueSettings> = {
   // Rendering takes well under a few seconds; the worker extends visibility by heartbeat while it runs.
+  // maxReceiveCount is only a backstop: the worker gives a job up after MAX_ATTEMPTS (3) failures
+  // counted in its ledger. Receives that are not attempts are many more: every message the worker
+  // prefetches spends a receive even if it is released unrun (on SIGTERM) or reappears after a
+  // SIGKILL, as do `busy` deferrals and lost receives. At 5 the kill-heavy chaos run dead-lettered
+  // valid jobs on receives alone; 20 leaves room for those and still ends a job that crashes its
+  // worker every time (it never records a failure) after 20 deliveries.
   imageJobs: {
     suffix: 'image-jobs',
     visibilityTimeoutSeconds: 60,
-    maxReceiveCount: 5,
+    maxReceiveCount: 20,
     messageRetentionSeconds: FOUR_DAYS_SECONDS,
     receiveWaitTimeSeconds: LONG_POLL_SECONDS,
   },

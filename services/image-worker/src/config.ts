@@ -27,6 +27,14 @@ const spec = {
     backoffBaseSeconds: 2,
     backoffMaxSeconds: 300,
     ledgerRetentionDays: 30,
+    // Once the hold empties (all 4 slots busy) the next receive asks for the prefetch: 10, a full
+    // receive. A held message has spent an SQS receive even if released unrun, which is why the
+    // image-jobs queue's maxReceiveCount is a backstop well above MAX_ATTEMPTS (aws-resources).
+    receivePrefetch: 10,
+    // Acks are deleted 10 at a time or 250 ms after the first: at a few jobs/s per process a shorter
+    // linger rarely catches a neighbour. The ledger already says COMPLETED, so the wait delays nothing
+    // a producer sees, and a crash inside it only causes a duplicate delivery (acked without work).
+    deleteLingerMs: 250,
   }),
   MAX_ATTEMPTS: intInRange(
     1,

@@ -61,7 +61,7 @@ test('queue attributes, redrive, TTL and GSI are really set', async (t) => {
   t.is(main.SqsManagedSseEnabled, 'true');
   t.deepEqual(JSON.parse(main.RedrivePolicy ?? '{}'), {
     deadLetterTargetArn: imageJobs.dlqArn,
-    maxReceiveCount: 5,
+    maxReceiveCount: 20,
   });
   const dlq =
     (
@@ -161,7 +161,7 @@ test('a changed visibility timeout and maxReceiveCount are updated in place', as
   t.is(updated[0]?.changes.length, 2);
   t.regex(
     formatReport(result.report),
-    /updated queue\s+\S+-image-jobs\s+VisibilityTimeout 60 -> 2; RedrivePolicy maxReceiveCount=5 .* -> maxReceiveCount=3/,
+    /updated queue\s+\S+-image-jobs\s+VisibilityTimeout 60 -> 2; RedrivePolicy maxReceiveCount=20 .* -> maxReceiveCount=3/,
   );
   const attributes =
     (

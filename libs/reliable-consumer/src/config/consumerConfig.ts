@@ -19,6 +19,10 @@ export interface ConsumerConfigDefaults {
    * any time still finds its record.
    */
   minLedgerRetentionDays?: number;
+  /** RECEIVE_PREFETCH default (messages held beyond the free slots). Default 0: receive only for free slots. */
+  receivePrefetch?: number;
+  /** DELETE_LINGER_MS default (ack deletes batched). Default 0: one DeleteMessage per ack. */
+  deleteLingerMs?: number;
 }
 
 /**
@@ -69,6 +73,20 @@ export function consumerConfigSpec(defaults: ConsumerConfigDefaults) {
     // SQS limits: 1-10 messages per receive, 0-20 s long poll.
     RECEIVE_BATCH_SIZE: intInRange(1, 10)({ default: 10 }),
     RECEIVE_WAIT_SECONDS: intInRange(0, 20)({ default: 20 }),
+    RECEIVE_PREFETCH: intInRange(
+      0,
+      1000,
+    )({
+      default: defaults.receivePrefetch ?? 0,
+      desc: 'Messages a receive may bring beyond the free handler slots, held (visibility extended) until one frees; 0 = receive only for free slots',
+    }),
+    DELETE_LINGER_MS: intInRange(
+      0,
+      1000,
+    )({
+      default: defaults.deleteLingerMs ?? 0,
+      desc: 'Acks are deleted in DeleteMessageBatch calls sent at 10 entries or this long after the first; 0 = one DeleteMessage per ack',
+    }),
     BACKOFF_BASE_SECONDS: intInRange(
       1,
       43_200,
@@ -99,6 +117,8 @@ export interface ConsumerConfigValues {
   HEALTH_PORT: number;
   RECEIVE_BATCH_SIZE: number;
   RECEIVE_WAIT_SECONDS: number;
+  RECEIVE_PREFETCH: number;
+  DELETE_LINGER_MS: number;
   BACKOFF_BASE_SECONDS: number;
   BACKOFF_MAX_SECONDS: number;
   LEDGER_RETENTION_DAYS: number;
@@ -116,6 +136,8 @@ export interface ConsumerConfig {
   healthPort: number;
   batchSize: number;
   waitTimeSeconds: number;
+  prefetch: number;
+  deleteLingerMs: number;
   backoff: { baseSeconds: number; maxSeconds: number };
   ledgerRetentionMs: number;
   workerId: string | undefined;
@@ -135,6 +157,13 @@ export function readConsumerConfig(c: ConsumerConfigValues, problems: string[]):
     },
     problems,
   );
+  const lingerRoomMs = ((c.VISIBILITY_TIMEOUT_SECONDS - c.HEARTBEAT_INTERVAL_SECONDS) * 1000) / 2;
+  // Only once the heartbeat fits inside the visibility (otherwise that problem is already named).
+  if (lingerRoomMs > 0 && c.DELETE_LINGER_MS > 0 && c.DELETE_LINGER_MS >= lingerRoomMs) {
+    problems.push(
+      `DELETE_LINGER_MS: must be below half of (VISIBILITY_TIMEOUT_SECONDS - HEARTBEAT_INTERVAL_SECONDS) x 1000 (${lingerRoomMs}): after its last heartbeat an acked message is invisible for at least that difference, and must be deleted well inside it (received ${c.DELETE_LINGER_MS})`,
+    );
+  }
   if (c.LEASE_DURATION_MS <= c.HEARTBEAT_INTERVAL_SECONDS * 1000) {
     problems.push(
       `LEASE_DURATION_MS: must exceed HEARTBEAT_INTERVAL_SECONDS x 1000 (${c.HEARTBEAT_INTERVAL_SECONDS * 1000}), or the lease lapses between renewals (received ${c.LEASE_DURATION_MS})`,
@@ -150,6 +179,8 @@ export function readConsumerConfig(c: ConsumerConfigValues, problems: string[]):
     healthPort: c.HEALTH_PORT,
     batchSize: c.RECEIVE_BATCH_SIZE,
     waitTimeSeconds: c.RECEIVE_WAIT_SECONDS,
+    prefetch: c.RECEIVE_PREFETCH,
+    deleteLingerMs: c.DELETE_LINGER_MS,
     backoff: { baseSeconds: c.BACKOFF_BASE_SECONDS, maxSeconds: c.BACKOFF_MAX_SECONDS },
     ledgerRetentionMs: c.LEDGER_RETENTION_DAYS * 24 * 3600 * 1000,
     workerId: c.WORKER_ID === '' ? undefined : c.WORKER_ID,
@@ -162,6 +193,8 @@ export type ConsumerTimingOptions = Pick<
   | 'concurrency'
   | 'batchSize'
   | 'waitTimeSeconds'
+  | 'prefetch'
+  | 'deleteLingerMs'
   | 'visibilityTimeoutSeconds'
   | 'heartbeatIntervalSeconds'
   | 'backoff'
@@ -173,6 +206,8 @@ export function consumerOptionsFrom(config: ConsumerConfig): ConsumerTimingOptio
     concurrency: config.concurrency,
     batchSize: config.batchSize,
     waitTimeSeconds: config.waitTimeSeconds,
+    prefetch: config.prefetch,
+    deleteLingerMs: config.deleteLingerMs,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
     heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
     backoff: config.backoff,

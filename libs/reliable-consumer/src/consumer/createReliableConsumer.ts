@@ -1,10 +1,11 @@
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  ReceiveMessageCommand,
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
   ContractViolation,
   decodeMessage,
@@ -17,8 +18,10 @@ import { withProcessSpan } from '@platform/telemetry';
 import { Consumer } from 'sqs-consumer';
 import { HandlerAbortedError } from '../errors.ts';
 import { backoffDelaySeconds } from './backoff.ts';
+import { createDeleteBatcher } from './deleteBatcher.ts';
 import { sendToDeadLetterQueue } from './dlq.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { HeldMessages, type HeldMessage } from './heldMessages.ts';
 import { Slots } from './slots.ts';
 import type {
   ConsumerLogger,
@@ -47,6 +50,8 @@ interface InFlight {
   settled: boolean;
   message: Message;
   done: Promise<void>;
+  /** Gives the handler slot back (once): called when the handler is done, before the settling call. */
+  freeSlot: () => void;
 }
 
 /**
@@ -55,9 +60,16 @@ interface InFlight {
  * sqs-consumer runs the long-poll loop (abortable receive, error pauses, events); everything after
  * the receive is ours, because its handler model awaits the whole batch before polling again (so
  * concurrency == batch size), re-extends visibility blindly and only reports heartbeat failures.
- * Here the poller receives at most as many messages as there are free handler slots, each message
- * runs on its own (a poison neighbour never fails the rest), and each is settled exactly once:
- * delete (ack), visibility change (retry with backoff, defer, release) or DLQ copy then delete.
+ * Here each message runs on its own (a poison neighbour never fails the rest), and each is settled
+ * exactly once: delete (ack), visibility change (retry with backoff, defer, release) or DLQ copy then
+ * delete.
+ *
+ * Receives: the poller asks for the free slots plus `prefetch` (up to 10) and holds what exceeds the
+ * free slots, in arrival order, extending their visibility while they wait (HeldMessages) and
+ * releasing them at once on stop. It polls again only once nothing is held, so with a prefetch a
+ * busy consumer's receives come back full instead of one message per freed slot. Deletes of acked
+ * messages go through a DeleteMessageBatch linger when `deleteLingerMs` > 0; the DLQ path never does
+ * (see settle).
  */
 export function createReliableConsumer<C extends ContractName>(
   deps: ReliableConsumerDeps,
@@ -70,17 +82,50 @@ export function createReliableConsumer<C extends ContractName>(
   const log = deps.logger.child({ consumer: opts.name });
   const slots = new Slots(opts.concurrency);
   const inFlight = new Set<InFlight>();
+  const settleSignal = (): AbortSignal => AbortSignal.timeout(SETTLE_TIMEOUT_MS);
+  const held = new HeldMessages({
+    sqs,
+    queueUrl: opts.queueUrl,
+    clock,
+    intervalSeconds: opts.heartbeatIntervalSeconds,
+    visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds,
+    maxVisibilitySeconds: opts.maxVisibilitySeconds,
+    signal: settleSignal,
+    log,
+    onDropped: (dropped, reason, error) => {
+      const messageLog = log.child({ messageId: dropped.message.MessageId });
+      messageLog.warn({ err: error, reason }, 'held message given up before it ran');
+      reportUnrun(
+        dropped.message,
+        reason === 'HELD_AT_VISIBILITY_CEILING' ? 'released' : 'abandoned',
+        reason,
+        error,
+        messageLog,
+      );
+      // The poller may be waiting for the hold to empty.
+      slots.notify();
+    },
+  });
+  const deleter =
+    opts.deleteLingerMs > 0
+      ? createDeleteBatcher({
+          sqs,
+          queueUrl: opts.queueUrl,
+          lingerMs: opts.deleteLingerMs,
+          signal: settleSignal,
+        })
+      : undefined;
+  // Room for more messages: free slots plus what the prefetch may still hold. It never shrinks while
+  // a receive is in flight (starting a held message moves it from held to a slot), so asking for it
+  // at send time never brings more than fits.
+  const room = (): number => slots.free() + opts.prefetch - held.size;
   const accepted: ReadonlySet<string> = new Set(opts.contracts);
 
   let running = false;
   let stopping = false;
   let lastPollAt: number | undefined;
   let pollStartedAt = clock();
-  // What the next ReceiveMessage asks for; never more than the free slots (see preReceive).
-  let nextBatchSize = Math.min(opts.batchSize, opts.concurrency);
   const stopWaiting = new AbortController();
-
-  const settleSignal = (): AbortSignal => AbortSignal.timeout(SETTLE_TIMEOUT_MS);
 
   // Visibility asked later than this (seconds from now) would pass the ceiling since this receive.
   const ceilingLeft = (receivedAt: number): number =>
@@ -97,6 +142,12 @@ export function createReliableConsumer<C extends ContractName>(
     );
   }
 
+  /** An ack's delete: batched when a linger is set (a failed entry rejects, never counts as deleted). */
+  async function ackDelete(message: Message): Promise<void> {
+    if (deleter === undefined) return deleteMessage(message);
+    await deleter.delete(message.ReceiptHandle ?? '');
+  }
+
   async function deleteMessage(message: Message): Promise<void> {
     await sqs.send(
       new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: message.ReceiptHandle }),
@@ -111,7 +162,7 @@ export function createReliableConsumer<C extends ContractName>(
     try {
       switch (settlement.kind) {
         case 'ack':
-          await deleteMessage(message);
+          await ackDelete(message);
           return undefined;
         case 'retry':
         case 'defer':
@@ -126,6 +177,9 @@ export function createReliableConsumer<C extends ContractName>(
           return undefined;
         case 'dead-letter':
           // Copy first, delete second: if the copy fails the original stays and is retried, never lost.
+          // The delete is its own DeleteMessage, never the ack linger: between the copy and the delete
+          // a crash (or a lapse of visibility) copies the message again on its next delivery, so that
+          // window is kept as short as one call; an SQS standard queue cannot deduplicate the copy.
           await sendToDeadLetterQueue(
             sqs,
             opts.dlqUrl,
@@ -192,7 +246,12 @@ export function createReliableConsumer<C extends ContractName>(
     };
   }
 
-  async function processMessage(message: Message, entry: InFlight, receivedAt: number): Promise<void> {
+  async function processMessage(
+    message: Message,
+    entry: InFlight,
+    receivedAt: number,
+    extendedAt: number | undefined,
+  ): Promise<void> {
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
     const sentAt = Number(message.Attributes?.SentTimestamp ?? clock());
     const queueWaitMs = Math.max(0, receivedAt - sentAt);
@@ -210,6 +269,8 @@ export function createReliableConsumer<C extends ContractName>(
     const contract = decoded?.contract ?? violation?.contract;
     let bindings: Record<string, unknown> | undefined;
 
+    // An ack whose delete waits out the batch linger finishes after the span (see below).
+    let lingering: { span: Span; finish: () => Promise<void> } | undefined;
     await withProcessSpan(
       message,
       { queueUrl: opts.queueUrl, contract: contract ?? 'unknown' },
@@ -234,6 +295,7 @@ export function createReliableConsumer<C extends ContractName>(
             queueUrl: opts.queueUrl,
             receiptHandle: message.ReceiptHandle ?? '',
             receivedAt,
+            ...(extendedAt === undefined ? {} : { extendedAt }),
             clock,
             intervalSeconds: opts.heartbeatIntervalSeconds,
             visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds,
@@ -285,7 +347,11 @@ export function createReliableConsumer<C extends ContractName>(
         // A shutdown past its deadline may already have released this message for us.
         if (entry.settled) return;
         entry.settled = true;
-        const settleError = await settle(message, settlement, receivedAt);
+        // The handler is done: its slot may take the next message while SQS settles this one (an
+        // ack's delete may wait out the batch linger).
+        entry.freeSlot();
+        // settle() never rejects: it returns the SQS error.
+        const settling = settle(message, settlement, receivedAt);
 
         span.setAttribute('messaging.outcome', settlement.kind);
         if (settlement.kind === 'dead-letter') {
@@ -294,43 +360,58 @@ export function createReliableConsumer<C extends ContractName>(
         const reason = 'reason' in settlement ? settlement.reason : undefined;
         const delaySeconds = 'delaySeconds' in settlement ? settlement.delaySeconds : undefined;
         const logFields = { outcome: settlement.kind, reason, delaySeconds, durationMs, contract };
-        if (settleError === undefined) {
-          messageLog[settlement.kind === 'dead-letter' ? 'warn' : 'info'](logFields, 'message settled');
-        } else {
-          // Not fatal: SQS redelivers after visibility lapses, and the handler's idempotency absorbs it.
-          messageLog.error({ ...logFields, err: settleError }, 'settling the message with SQS failed');
+        const finish = async (): Promise<void> => {
+          const settleError = await settling;
+          if (settleError === undefined) {
+            messageLog[settlement.kind === 'dead-letter' ? 'warn' : 'info'](logFields, 'message settled');
+          } else {
+            // Not fatal: SQS redelivers after visibility lapses, and the handler's idempotency absorbs it.
+            messageLog.error({ ...logFields, err: settleError }, 'settling the message with SQS failed');
+          }
+          report(
+            {
+              messageId: message.MessageId ?? '',
+              contract,
+              receiveCount,
+              kind: settlement.kind,
+              reason,
+              delaySeconds,
+              durationMs,
+              queueWaitMs,
+              settleError,
+              bindings,
+            },
+            messageLog,
+          );
+        };
+        // The span measures the message's processing, not the wait for neighbours in the delete
+        // batch: an ack that lingers ends its span now and is logged and reported once SQS answered.
+        if (settlement.kind === 'ack' && deleter !== undefined) {
+          lingering = { span, finish };
+          return;
         }
-        report(
-          {
-            messageId: message.MessageId ?? '',
-            contract,
-            receiveCount,
-            kind: settlement.kind,
-            reason,
-            delaySeconds,
-            durationMs,
-            queueWaitMs,
-            settleError,
-            bindings,
-          },
-          messageLog,
-        );
+        await finish();
       },
     );
+    if (lingering !== undefined) {
+      // Under the (ended) span's context, so the `message settled` line keeps the trace ids.
+      await context.with(trace.setSpan(context.active(), lingering.span), lingering.finish);
+    }
   }
 
-  /** Released at once, never held: a stopping consumer must not sit on messages another could run. */
-  async function releaseUnrun(message: Message, reason: string): Promise<void> {
-    const settleError = await settle(message, { kind: 'released', reason }, clock());
-    const messageLog = log.child({ messageId: message.MessageId });
-    if (settleError !== undefined)
-      messageLog.error({ err: settleError }, 'releasing an unrun message failed');
+  function reportUnrun(
+    message: Message,
+    kind: 'released' | 'abandoned',
+    reason: string,
+    settleError: unknown,
+    messageLog: ConsumerLogger,
+  ): void {
     report(
       {
         messageId: message.MessageId ?? '',
         contract: message.MessageAttributes?.contract?.StringValue,
         receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? '1'),
-        kind: 'released',
+        kind,
         reason,
         durationMs: 0,
         queueWaitMs: 0,
@@ -340,40 +421,95 @@ export function createReliableConsumer<C extends ContractName>(
     );
   }
 
+  /** Released at once, never held: a stopping consumer must not sit on messages another could run. */
+  async function releaseUnrun(message: Message, reason: string): Promise<void> {
+    const settleError = await settle(message, { kind: 'released', reason }, clock());
+    const messageLog = log.child({ messageId: message.MessageId });
+    if (settleError !== undefined)
+      messageLog.error({ err: settleError }, 'releasing an unrun message failed');
+    reportUnrun(message, 'released', reason, settleError, messageLog);
+  }
+
+  /** Hands every held message back (visibility 0): on stop, so other consumers can run them now. */
+  async function releaseHeld(reason: string): Promise<void> {
+    for (const { held: h, error } of await held.releaseAll()) {
+      const messageLog = log.child({ messageId: h.message.MessageId });
+      if (error !== undefined) messageLog.error({ err: error }, 'releasing a held message failed');
+      reportUnrun(h.message, 'released', reason, error, messageLog);
+    }
+  }
+
+  function run(message: Message, receivedAt: number, extendedAt: number | undefined): void {
+    slots.take();
+    let slotFree = false;
+    const entry: InFlight = {
+      controller: new AbortController(),
+      settled: false,
+      message,
+      done: Promise.resolve(),
+      freeSlot: () => {
+        if (slotFree) return;
+        slotFree = true;
+        slots.give();
+        startHeld();
+      },
+    };
+    entry.done = processMessage(message, entry, receivedAt, extendedAt)
+      .catch((error: unknown) => {
+        // Only a bug gets here (process() turns every outcome into a settlement); keep polling.
+        log.error({ err: error, messageId: message.MessageId }, 'unexpected failure processing a message');
+      })
+      .finally(() => {
+        inFlight.delete(entry);
+        entry.freeSlot();
+      });
+    inFlight.add(entry);
+  }
+
+  /** Starts held messages while slots are free (FIFO: the oldest receive first). */
+  function startHeld(): void {
+    while (!stopping && slots.free() > 0) {
+      const next: HeldMessage | undefined = held.take();
+      if (next === undefined) return;
+      run(next.message, next.receivedAt, next.extendedAt);
+    }
+  }
+
   function dispatch(messages: Message[]): void {
     const receivedAt = pollStartedAt;
     for (const message of messages) {
-      if (stopping || slots.free() === 0) {
-        // free() === 0 cannot happen (we ask for at most the free slots) but must not throw away a message.
+      if (!stopping && slots.free() > 0) {
+        run(message, receivedAt, undefined);
+      } else if (!stopping && held.size < opts.prefetch) {
+        held.add(message, receivedAt);
+      } else {
+        // No slot and no room to hold cannot happen (we ask for at most room()), but must not lose a message.
         void releaseUnrun(message, stopping ? 'STOPPING' : 'NO_SLOT');
-        continue;
       }
-      slots.take();
-      const entry: InFlight = {
-        controller: new AbortController(),
-        settled: false,
-        message,
-        done: Promise.resolve(),
-      };
-      entry.done = processMessage(message, entry, receivedAt)
-        .catch((error: unknown) => {
-          // Only a bug gets here (process() turns every outcome into a settlement); keep polling.
-          log.error({ err: error, messageId: message.MessageId }, 'unexpected failure processing a message');
-        })
-        .finally(() => {
-          inFlight.delete(entry);
-          slots.give();
-        });
-      inFlight.add(entry);
     }
   }
+
+  // sqs-consumer builds the ReceiveMessage input before its preReceive callback has waited for room,
+  // so the count is set here, at send time, to what fits then (free slots + prefetch room, max batchSize).
+  const pollerSqs: Pick<SQSClient, 'send'> = {
+    send: ((command: unknown, options?: unknown) => {
+      const sized =
+        command instanceof ReceiveMessageCommand
+          ? new ReceiveMessageCommand({
+              ...command.input,
+              MaxNumberOfMessages: Math.max(1, Math.min(opts.batchSize, room())),
+            })
+          : command;
+      return (sqs.send as (c: unknown, o?: unknown) => Promise<unknown>)(sized, options);
+    }) as SQSClient['send'],
+  };
 
   const poller = Consumer.create({
     queueUrl: opts.queueUrl,
     // sqs-consumer only ever calls send() (checked in its source: receive, visibility, delete), so
     // the narrower port is enough; its option is typed as the full client.
-    sqs: sqs as SQSClient,
-    batchSize: nextBatchSize,
+    sqs: pollerSqs as SQSClient,
+    batchSize: opts.batchSize,
     waitTimeSeconds: opts.waitTimeSeconds,
     visibilityTimeout: opts.visibilityTimeoutSeconds,
     messageSystemAttributeNames: [
@@ -385,8 +521,8 @@ export function createReliableConsumer<C extends ContractName>(
     // We delete (or dead-letter, or back off) per message ourselves, after each handler.
     shouldDeleteMessages: false,
     preReceiveMessageCallback: async () => {
-      // The ReceiveMessage below asks for nextBatchSize; wait until that many handlers could start.
-      await slots.waitFor(nextBatchSize, stopWaiting.signal);
+      // Poll once nothing is held (held messages run first) and at least one more message fits.
+      await slots.waitUntil(() => held.size === 0 && room() >= 1, stopWaiting.signal);
       pollStartedAt = clock();
     },
     postReceiveMessageCallback: async () => {
@@ -394,8 +530,6 @@ export function createReliableConsumer<C extends ContractName>(
     },
     handleMessageBatch: async (messages) => {
       dispatch(messages);
-      nextBatchSize = Math.max(1, Math.min(opts.batchSize, slots.free()));
-      poller.updateOption('batchSize', nextBatchSize);
       // Nothing for sqs-consumer to delete: each message is settled on its own.
       return [];
     },
@@ -410,7 +544,10 @@ export function createReliableConsumer<C extends ContractName>(
       if (stopping) throw new Error(`Consumer ${opts.name} was stopped; create a new one`);
       if (running) return;
       running = true;
-      log.info({ queueUrl: opts.queueUrl, concurrency: opts.concurrency }, 'consumer started');
+      log.info(
+        { queueUrl: opts.queueUrl, concurrency: opts.concurrency, prefetch: opts.prefetch },
+        'consumer started',
+      );
       poller.start();
     },
 
@@ -421,9 +558,14 @@ export function createReliableConsumer<C extends ContractName>(
       // Abort the long poll now: waiting up to 20 s for it would only hold messages we will release.
       poller.stop({ abort: true });
       stopWaiting.abort(new Error('consumer stopping'));
-      log.info({ inFlight: inFlight.size, timeoutMs }, 'consumer stopping');
+      log.info({ inFlight: inFlight.size, held: held.size, timeoutMs }, 'consumer stopping');
+      // Held messages have not started: give them back now rather than after the drain.
+      const releasing = releaseHeld('STOPPING');
+      // Acks from here on are deleted at once: the drain must not wait out the linger.
+      deleter?.stopLingering();
 
-      const drained = slots.drained();
+      // Every handler done AND its settling call answered (an ack may still wait in the delete linger).
+      const drained = slots.drained().then(() => Promise.all([...inFlight].map((entry) => entry.done)));
       let deadline: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         drained.then(() => false),
@@ -454,6 +596,9 @@ export function createReliableConsumer<C extends ContractName>(
             }),
         );
       }
+      await releasing;
+      // Deletes still lingering (acks settled by handlers that finished just now) go out at once.
+      await deleter?.flush();
       running = false;
       log.info({}, 'consumer stopped');
     },
@@ -463,7 +608,10 @@ export function createReliableConsumer<C extends ContractName>(
       return lastPollAt;
     },
     get inFlight() {
-      return inFlight.size;
+      return slots.used;
+    },
+    get held() {
+      return held.size;
     },
   };
 }

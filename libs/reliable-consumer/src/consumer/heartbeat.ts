@@ -8,6 +8,12 @@ export interface HeartbeatConfig {
   receiptHandle: string;
   /** Epoch ms when the ReceiveMessage that delivered this message was SENT: the 12 h ceiling counts from there. */
   receivedAt: number;
+  /**
+   * Epoch ms (on `clock`) when the visibility was last set to the full timeout, if not at the receive:
+   * a message held before it ran was extended while it waited, so its first beat is due one interval
+   * after that extension, not after the start of the handler.
+   */
+  extendedAt?: number;
   clock: () => number;
   intervalSeconds: number;
   visibilityTimeoutSeconds: number;
@@ -89,7 +95,12 @@ export function startHeartbeat(config: HeartbeatConfig): { stop(): Promise<void>
       });
     }, delayMs);
   };
-  schedule(config.intervalSeconds * 1000);
+  const intervalMs = config.intervalSeconds * 1000;
+  schedule(
+    config.extendedAt === undefined
+      ? intervalMs
+      : Math.min(intervalMs, Math.max(0, config.extendedAt + intervalMs - config.clock())),
+  );
 
   return {
     /**

@@ -1,6 +1,6 @@
 /**
- * Bounded in-flight handler count. The poller asks for at most `free()` messages and waits for a
- * free slot before polling: a received message waiting for a slot would burn its visibility timeout.
+ * Bounded in-flight handler count. The poller asks for at most the free slots plus the prefetch room
+ * and waits for room before polling (messages beyond the slots wait in HeldMessages, extended).
  */
 export class Slots {
   readonly #capacity: number;
@@ -27,6 +27,11 @@ export class Slots {
 
   give(): void {
     this.#used -= 1;
+    this.notify();
+  }
+
+  /** Wakes the waiters to re-check their condition (something else it reads changed). */
+  notify(): void {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const wake of waiters) wake();
@@ -34,7 +39,16 @@ export class Slots {
 
   /** Resolves when at least `count` slots are free, or rejects when `signal` aborts. */
   async waitFor(count: number, signal: AbortSignal): Promise<void> {
-    while (this.free() < count) {
+    await this.waitUntil(() => this.free() >= count, signal);
+  }
+
+  /**
+   * Resolves once `ready()` holds, re-checked on every give() and notify(), or rejects when `signal`
+   * aborts. The waker runs before the waiter resumes (a microtask later), so state changed right
+   * after give() in the same tick (a held message taking the slot) is what the check sees.
+   */
+  async waitUntil(ready: () => boolean, signal: AbortSignal): Promise<void> {
+    while (!ready()) {
       signal.throwIfAborted();
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => reject(signal.reason as Error);

@@ -56,8 +56,9 @@ export interface OutcomeEvent {
   receiveCount: number;
   /**
    * ack: deleted after success. retry: visibility set to the backoff delay. defer: visibility set,
-   * not a failure. dead-letter: copied to the DLQ then deleted. released: visibility 0 (shutdown, or
-   * arrived after stop began). abandoned: handler aborted by a failed heartbeat; left for redelivery.
+   * not a failure. dead-letter: copied to the DLQ then deleted. released: visibility 0 (shutdown, held
+   * when stop began, or arrived after it). abandoned: handler aborted by a failed heartbeat, or a held
+   * message whose visibility extension failed; left for redelivery.
    */
   kind: 'ack' | 'retry' | 'defer' | 'dead-letter' | 'released' | 'abandoned';
   reason?: string;
@@ -101,6 +102,22 @@ export interface ReliableConsumerOptions<C extends ContractName = ContractName> 
   concurrency: number;
   /** Max messages per ReceiveMessage (1..10, SQS limit). Default 10. */
   batchSize?: number;
+  /**
+   * Messages a receive may bring beyond the free handler slots (0..1000), held unrun in arrival
+   * order until a slot frees: each receive asks for free slots + this (at most batchSize), so a busy
+   * consumer gets full receives instead of one message per freed slot. Held messages are extended on
+   * the heartbeat cadence and released (visibility 0) on stop, but each one has spent an SQS receive
+   * (ApproximateReceiveCount) even if it never runs here: keep the queue's maxReceiveCount well above
+   * the attempts the handler allows. Default 0: receive only for free slots.
+   */
+  prefetch?: number;
+  /**
+   * Acks are deleted with DeleteMessageBatch, sent when 10 are queued or this many ms after the
+   * first (0..1000, and below half of visibility timeout - heartbeat interval). Default 0: one
+   * DeleteMessage per ack.
+   * The dead-letter path's delete never waits (see the consumer).
+   */
+  deleteLingerMs?: number;
   /** Long polling wait (0..20 s, SQS limit). Default 20. */
   waitTimeSeconds?: number;
   /** Visibility set on receive and on each heartbeat (1..43200 s). */
@@ -151,4 +168,6 @@ export interface ReliableConsumer {
   readonly lastPollAt: number | undefined;
   /** Handlers currently running. */
   readonly inFlight: number;
+  /** Messages received and held for a slot (at most the prefetch). */
+  readonly held: number;
 }

@@ -9,6 +9,9 @@ export const SQS_MAX_WAIT_SECONDS = 20;
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 // Beyond this a single process is the wrong unit of scale (and file descriptors run out); scale out.
 const MAX_CONCURRENCY = 1000;
+const MAX_PREFETCH = 1000;
+// A lingering delete is a latency trade, not a buffer: beyond a second it only keeps messages in flight.
+const MAX_DELETE_LINGER_MS = 1000;
 
 export type ResolvedOptions<C extends ContractName> = Required<
   Omit<ReliableConsumerOptions<C>, 'onOutcome' | 'logBindings' | 'onPoison'>
@@ -24,6 +27,8 @@ export function resolveOptions<C extends ContractName>(
   const resolved: ResolvedOptions<C> = {
     ...options,
     batchSize: options.batchSize ?? SQS_MAX_BATCH,
+    prefetch: options.prefetch ?? 0,
+    deleteLingerMs: options.deleteLingerMs ?? 0,
     waitTimeSeconds: options.waitTimeSeconds ?? SQS_MAX_WAIT_SECONDS,
     maxVisibilitySeconds: options.maxVisibilitySeconds ?? SQS_MAX_VISIBILITY_SECONDS,
   };
@@ -40,6 +45,23 @@ export function resolveOptions<C extends ContractName>(
   if (!isInt(resolved.batchSize) || resolved.batchSize < 1 || resolved.batchSize > SQS_MAX_BATCH)
     p.push(
       `batchSize must be an integer between 1 and ${SQS_MAX_BATCH} (SQS limit), got ${resolved.batchSize}`,
+    );
+  if (!isInt(resolved.prefetch) || resolved.prefetch < 0 || resolved.prefetch > MAX_PREFETCH)
+    p.push(`prefetch must be an integer between 0 and ${MAX_PREFETCH}, got ${resolved.prefetch}`);
+  // After its last heartbeat an acked message stays invisible for at least visibility - interval:
+  // a lingering delete must land well inside that, or the message could reappear before it.
+  const lingerRoomMs =
+    isInt(resolved.visibilityTimeoutSeconds) && typeof resolved.heartbeatIntervalSeconds === 'number'
+      ? ((resolved.visibilityTimeoutSeconds - resolved.heartbeatIntervalSeconds) * 1000) / 2
+      : Number.POSITIVE_INFINITY;
+  if (
+    !isInt(resolved.deleteLingerMs) ||
+    resolved.deleteLingerMs < 0 ||
+    resolved.deleteLingerMs > MAX_DELETE_LINGER_MS ||
+    (resolved.deleteLingerMs > 0 && resolved.deleteLingerMs >= lingerRoomMs)
+  )
+    p.push(
+      `deleteLingerMs must be an integer between 0 and ${MAX_DELETE_LINGER_MS}, and below half of (visibilityTimeoutSeconds - heartbeatIntervalSeconds) in ms (an acked message must be deleted long before it could reappear), got ${resolved.deleteLingerMs}`,
     );
   if (
     !isInt(resolved.waitTimeSeconds) ||

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -19,6 +21,12 @@ interface Stored {
   receipt: string | undefined;
 }
 
+/** A per-entry failure a test makes a batch call report (as SQS does in `Failed[]`). */
+export interface EntryFailure {
+  Code: string;
+  SenderFault: boolean;
+}
+
 /**
  * A FAKE SQS (`Pick<SQSClient, 'send'>`), named as such: queues in memory with visibility, receive
  * counts and receipt handles, enough for the consumer's own calls. For fast unit tests of the
@@ -26,6 +34,10 @@ interface Stored {
  */
 export function createInMemorySqs() {
   const queues = new Map<string, Stored[]>();
+  // Every command's name and input, in order: what tests count calls and batch sizes by.
+  const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
+  // Asked per DeleteMessageBatch entry (by message id): a failure to report instead of deleting it.
+  let deleteEntryFault: (messageId: string) => EntryFailure | undefined = () => undefined;
   const queue = (url: string): Stored[] => {
     let q = queues.get(url);
     if (q === undefined) queues.set(url, (q = []));
@@ -65,6 +77,50 @@ export function createInMemorySqs() {
     queue(url ?? '').find((m) => m.receipt === receipt);
 
   const send = (async (command: unknown, options?: { abortSignal?: AbortSignal }) => {
+    const c = command as { constructor: { name: string }; input: Record<string, unknown> };
+    calls.push({ name: c.constructor.name.replace(/Command$/, ''), input: c.input });
+    if (command instanceof DeleteMessageBatchCommand) {
+      const q = queue(command.input.QueueUrl ?? '');
+      const Successful: Array<{ Id: string }> = [];
+      const Failed: Array<{ Id: string; Code: string; SenderFault: boolean; Message: string }> = [];
+      for (const entry of command.input.Entries ?? []) {
+        const index = q.findIndex((m) => m.receipt === entry.ReceiptHandle);
+        const fault = index >= 0 ? deleteEntryFault(q[index]!.id) : undefined;
+        if (index < 0) {
+          Failed.push({
+            Id: entry.Id ?? '',
+            Code: 'ReceiptHandleIsInvalid',
+            SenderFault: true,
+            Message: 'stale',
+          });
+        } else if (fault !== undefined) {
+          Failed.push({ Id: entry.Id ?? '', ...fault, Message: 'injected by the test' });
+        } else {
+          q.splice(index, 1);
+          Successful.push({ Id: entry.Id ?? '' });
+        }
+      }
+      return { Successful, Failed };
+    }
+    if (command instanceof ChangeMessageVisibilityBatchCommand) {
+      const Successful: Array<{ Id: string }> = [];
+      const Failed: Array<{ Id: string; Code: string; SenderFault: boolean; Message: string }> = [];
+      for (const entry of command.input.Entries ?? []) {
+        const m = byReceipt(command.input.QueueUrl, entry.ReceiptHandle);
+        if (m === undefined) {
+          Failed.push({
+            Id: entry.Id ?? '',
+            Code: 'ReceiptHandleIsInvalid',
+            SenderFault: true,
+            Message: 'stale',
+          });
+          continue;
+        }
+        m.invisibleUntil = Date.now() + (entry.VisibilityTimeout ?? 0) * 1000;
+        Successful.push({ Id: entry.Id ?? '' });
+      }
+      return { Successful, Failed };
+    }
     if (command instanceof ReceiveMessageCommand) {
       return { Messages: await receive(command.input, options?.abortSignal) };
     }
@@ -98,5 +154,11 @@ export function createInMemorySqs() {
   return {
     sqs: { send } satisfies Pick<SQSClient, 'send'>,
     messages: (url: string) => queue(url),
+    calls,
+    /** Calls of one operation (`'DeleteMessageBatch'`, `'ReceiveMessage'`, ...). */
+    callsOf: (name: string) => calls.filter((call) => call.name === name),
+    failDeleteEntries: (fault: (messageId: string) => EntryFailure | undefined): void => {
+      deleteEntryFault = fault;
+    },
   };
 }

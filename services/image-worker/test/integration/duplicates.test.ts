@@ -45,8 +45,9 @@ test('the same jobId submitted twice: one render, one upload, both messages ackn
 test('the same message redelivered (its delete failed): acknowledged as a duplicate without a second render or upload', async (t) => {
   const aws = await useIsolatedAws(t);
   const { counter, clients } = await countedS3(t, aws);
-  // SQS through a second counter, whose fault makes the first DeleteMessage fail (a 400 is not
-  // retried by the SDK), exactly as if the worker had died between the ledger write and the delete.
+  // SQS through a second counter, whose fault makes the first ack delete fail (a DeleteMessageBatch:
+  // the worker batches acks; a 400 is not retried by the SDK), exactly as if the worker had died
+  // between the ledger write and the delete.
   const sqsCounter = await startRequestCounter({ target: aws.endpoints.sqs });
   const sqsClients = createAwsClients({ ...aws.env, AWS_ENDPOINT_URL_SQS: sqsCounter.endpoint });
   t.teardown(async () => {
@@ -54,7 +55,7 @@ test('the same message redelivered (its delete failed): acknowledged as a duplic
     await sqsCounter.close();
   });
   const failedDelete = sqsCounter.addFault({
-    match: { service: 'sqs', operation: 'DeleteMessage' },
+    match: { service: 'sqs', operation: 'DeleteMessageBatch' },
     status: 400,
     times: 1,
   });
