@@ -16,6 +16,12 @@ export interface ChaosMonkeyOptions {
   startupTermMs: [number, number];
   /** SIGTERM grace before the monkey SIGKILLs a process that did not exit. */
   graceMs: number;
+  /**
+   * The same for a SIGTERM during start-up (default 30 s, the shortest terminationGracePeriodSeconds
+   * of our pods): JavaScript runs a signal handler only when the event loop turns, and loading the
+   * module graph is one long synchronous stretch that takes seconds on a loaded machine.
+   */
+  startupGraceMs?: number;
   /** Stall preferably a process in this state (e.g. holding a job), else any. */
   preferForStall?: (life: ProcessLife) => boolean;
   log: (line: string) => void;
@@ -135,7 +141,7 @@ export class ChaosMonkey {
         if (fresh !== undefined) await waitForLine(fresh, HANDLERS_INSTALLED);
         await delay(between(this.#o.startupTermMs));
         const ready = fresh?.readyAt !== undefined;
-        const life = await fleet.terminate(slot, graceMs);
+        const life = await fleet.terminate(slot, Math.max(graceMs, this.#o.startupGraceMs ?? 30_000));
         log(
           `SIGTERM pid ${life.pid} (slot ${slot}) ${ready ? 'just after' : 'during'} start-up: ${exitText(life)}; restarted`,
         );
