@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 
 const file = process.env.BENCH_PROBE_FILE;
 
@@ -29,7 +30,8 @@ function cpuByThreadName(): Record<string, number> {
   }
   return byName;
 }
-if (file !== undefined) {
+// Render threads inherit the --import; only the main thread measures (and writes the file).
+if (file !== undefined && isMainThread) {
   let lag = monitorEventLoopDelay({ resolution: 10 });
   let mark = process.cpuUsage();
   // The main thread alone (render threads excluded): the event loop's own work per job.
