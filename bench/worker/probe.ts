@@ -46,7 +46,24 @@ if (file !== undefined && isMainThread) {
     lag.enable();
   });
   lag.enable();
+  // Peaks of the parts of the RSS, to tell a growing JS heap from growing native memory.
+  const peak = { heapTotalMb: 0, heapUsedMb: 0, externalMb: 0, arrayBuffersMb: 0 };
+  setInterval(() => {
+    const m = process.memoryUsage();
+    peak.heapTotalMb = Math.max(peak.heapTotalMb, m.heapTotal / 2 ** 20);
+    peak.heapUsedMb = Math.max(peak.heapUsedMb, m.heapUsed / 2 ** 20);
+    peak.externalMb = Math.max(peak.externalMb, m.external / 2 ** 20);
+    peak.arrayBuffersMb = Math.max(peak.arrayBuffersMb, m.arrayBuffers / 2 ** 20);
+  }, 250).unref();
   process.on('exit', () => {
+    // With --expose-gc (e.g. --worker-env NODE_OPTIONS=--expose-gc): the heap still alive after a
+    // full collection, which tells a leak (grows with the job count) from garbage not yet collected.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    let liveHeapMb: number | undefined;
+    if (gc !== undefined) {
+      gc();
+      liveHeapMb = process.memoryUsage().heapUsed / 2 ** 20;
+    }
     const cpu = process.cpuUsage(mark);
     const main = process.threadCpuUsage(mainMark);
     const threads = cpuByThreadName();
@@ -59,6 +76,7 @@ if (file !== undefined && isMainThread) {
         maxRssMb: process.resourceUsage().maxRSS / 1024,
         lagP99Ms: lag.percentile(99) / 1e6,
         threadsCpuMs: threads,
+        peak: { ...peak, liveHeapMb },
       }),
     );
   });

@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     'timeout-s': { type: 'string', default: '600' },
     // A directory: the real worker's processes run with `--cpu-prof` and write their profiles there.
     'cpu-prof-dir': { type: 'string' },
+    // KEY=VALUE[,KEY=VALUE]: extra environment for the real worker's processes (NODE_OPTIONS, ...).
+    'worker-env': { type: 'string', default: '' },
   },
 });
 const JOBS = Number(args.jobs);
@@ -48,6 +50,12 @@ const RUNS = Number(args.runs);
 const VARIANTS = args.variants.split(',') as Variant[];
 const MIXES = args.mix.split(',') as Mix[];
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
+const WORKER_ENV: Record<string, string> = Object.fromEntries(
+  args['worker-env']
+    .split(',')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 // worker-1-otel-off: worker-1 with OTEL_SDK_DISABLED=true, for telemetry's share of the CPU.
 type Variant = 'render-only' | 'naive' | 'worker-1' | 'worker-2' | 'worker-1-otel-off';
 const KNOWN_VARIANTS: readonly Variant[] = [
@@ -93,6 +101,13 @@ interface Result {
     maxRssMb: number;
     lagP99Ms: number;
     threadsCpuMs: Record<string, number>;
+    peak?: {
+      heapTotalMb: number;
+      heapUsedMb: number;
+      externalMb: number;
+      arrayBuffersMb: number;
+      liveHeapMb?: number;
+    };
   }>;
   calls: Record<string, number>;
   emulatorCpuMs: number;
@@ -231,6 +246,7 @@ async function runVariant(variant: Variant, mix: Mix, run: number): Promise<Resu
                 HEALTH_PORT: '0',
                 LOG_LEVEL: 'info',
                 ...(variant === 'worker-1-otel-off' ? { OTEL_SDK_DISABLED: 'true' } : {}),
+                ...WORKER_ENV,
               },
               'image worker started',
               label,
@@ -383,6 +399,17 @@ for (const mix of MIXES) {
         `  peak RSS MB per process (each run) ${rs.map((r) => r.procs.map((p) => f(p.maxRssMb, 0)).join('+')).join(', ')}` +
           `   event-loop lag p99 ms ${f(median(rs.flatMap((r) => r.procs.map((p) => p.lagP99Ms))))}`,
         `  CPU ms/job by thread name (first process, median): ${threadNames(rs)}`,
+        `  peak MB (first process, each run): ${rs
+          .map((r) => r.procs[0]?.peak)
+          .map((p) =>
+            p === undefined
+              ? 'n/a'
+              : `heap ${f(p.heapUsedMb, 0)}/${f(p.heapTotalMb, 0)} external ${f(p.externalMb, 0)} (array buffers ${f(p.arrayBuffersMb, 0)})` +
+                (p.liveHeapMb === undefined
+                  ? ''
+                  : ` live heap at exit after a full GC ${f(p.liveHeapMb, 0)}`),
+          )
+          .join(', ')}`,
         ...(variant === 'render-only' ? [] : [`  AWS calls/job ${f(totalCalls, 2)}: ${perJob}`]),
       ].join('\n') + '\n',
     );

@@ -269,7 +269,20 @@ export function createImageJobHandler(
                   Math.max(0, (record.completedAt ?? clock()) - queuedAt),
                   dims,
                 );
-              log.info({ ...metadata, owner: options.owner, outcome: 'completed' }, 'job attempt ended');
+              // The full metadata is in the ledger (`jobs status`); the line keeps what a reader of
+              // logs needs: every field costs serialising and redaction, on every job.
+              log.info(
+                {
+                  owner: options.owner,
+                  outcome: 'completed',
+                  key: metadata.key,
+                  bytes: metadata.bytes,
+                  durationMs: metadata.durationMs,
+                  renderMs: metadata.renderMs,
+                  upload: metadata.upload,
+                },
+                'job attempt ended',
+              );
               return deps.events === undefined ? { kind: 'ack' } : publishCompleted(ctx, record);
             },
           };
