@@ -39,6 +39,10 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     'render-threads': { type: 'string', default: '2' },
     'timeout-s': { type: 'string', default: '600' },
+    // A directory: the real worker's processes run with `--cpu-prof` and write their profiles there.
+    'cpu-prof-dir': { type: 'string' },
+    // KEY=VALUE[,KEY=VALUE]: extra environment for the real worker's processes (NODE_OPTIONS, ...).
+    'worker-env': { type: 'string', default: '' },
   },
 });
 const JOBS = Number(args.jobs);
@@ -46,7 +50,25 @@ const RUNS = Number(args.runs);
 const VARIANTS = args.variants.split(',') as Variant[];
 const MIXES = args.mix.split(',') as Mix[];
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
-type Variant = 'render-only' | 'naive' | 'worker-1' | 'worker-2';
+const WORKER_ENV: Record<string, string> = Object.fromEntries(
+  args['worker-env']
+    .split(',')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
+// worker-1-otel-off: worker-1 with OTEL_SDK_DISABLED=true, for telemetry's share of the CPU.
+type Variant = 'render-only' | 'naive' | 'worker-1' | 'worker-2' | 'worker-1-otel-off';
+const KNOWN_VARIANTS: readonly Variant[] = [
+  'render-only',
+  'naive',
+  'worker-1',
+  'worker-2',
+  'worker-1-otel-off',
+];
+for (const variant of VARIANTS) {
+  if (!KNOWN_VARIANTS.includes(variant))
+    throw new Error(`unknown variant ${variant} (${KNOWN_VARIANTS.join(', ')})`);
+}
 
 const log = (line: string) => process.stdout.write(`[bench:worker] ${line}\n`);
 const scratch = mkdtempSync(join(tmpdir(), 'bench-worker-'));
@@ -73,7 +95,20 @@ interface Result {
   run: number;
   wallMs: number;
   latencies: number[];
-  procs: Array<{ cpuMs: number; maxRssMb: number; lagP99Ms: number }>;
+  procs: Array<{
+    cpuMs: number;
+    mainThreadCpuMs: number;
+    maxRssMb: number;
+    lagP99Ms: number;
+    threadsCpuMs: Record<string, number>;
+    peak?: {
+      heapTotalMb: number;
+      heapUsedMb: number;
+      externalMb: number;
+      arrayBuffersMb: number;
+      liveHeapMb?: number;
+    };
+  }>;
   calls: Record<string, number>;
   emulatorCpuMs: number;
 }
@@ -108,7 +143,15 @@ function startChild(
   const child = spawnBoundChild(
     process.execPath,
     // Only the real worker gets the production preload (telemetry and all); baselines run bare.
-    [...(production ? ['--import', '@platform/service-runtime/register'] : []), '--import', PROBE, script],
+    [
+      ...(production && args['cpu-prof-dir'] !== undefined
+        ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof-dir']}`]
+        : []),
+      ...(production ? ['--import', '@platform/service-runtime/register'] : []),
+      '--import',
+      PROBE,
+      script,
+    ],
     {
       cwd: ROOT,
       env: {
@@ -202,6 +245,8 @@ async function runVariant(variant: Variant, mix: Mix, run: number): Promise<Resu
                 OTEL_LOGS_EXPORTER: 'none',
                 HEALTH_PORT: '0',
                 LOG_LEVEL: 'info',
+                ...(variant === 'worker-1-otel-off' ? { OTEL_SDK_DISABLED: 'true' } : {}),
+                ...WORKER_ENV,
               },
               'image worker started',
               label,
@@ -292,6 +337,16 @@ const pct = (values: number[], p: number): number => {
 const median = (values: number[]): number => pct(values, 50);
 const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
+function threadNames(rs: Result[]): string {
+  const names = [...new Set(rs.flatMap((r) => Object.keys(r.procs[0]?.threadsCpuMs ?? {})))];
+  return names
+    .map((name) => [name, median(rs.map((r) => (r.procs[0]?.threadsCpuMs[name] ?? 0) / JOBS))] as const)
+    .filter(([, ms]) => ms >= 0.1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name}=${f(ms)}`)
+    .join(' ');
+}
+
 const results: Result[] = [];
 try {
   log(`${JOBS} jobs x ${RUNS} runs, variants ${VARIANTS.join(', ')}, mixes ${MIXES.join(', ')}`);
@@ -329,6 +384,7 @@ for (const mix of MIXES) {
     jobsPerSecond.set(variant, jps);
     const lat = (p: number) => median(rs.map((r) => pct(r.latencies, p)));
     const cpuPerJob = median(rs.map((r) => r.procs.reduce((a, p) => a + p.cpuMs, 0) / JOBS));
+    const mainCpuPerJob = median(rs.map((r) => r.procs.reduce((a, p) => a + p.mainThreadCpuMs, 0) / JOBS));
     const callKeys = [...new Set(rs.flatMap((r) => Object.keys(r.calls)))].sort();
     const perJob = callKeys
       .map((k) => `${k}=${f(median(rs.map((r) => (r.calls[k] ?? 0) / JOBS)), 2)}`)
@@ -339,9 +395,21 @@ for (const mix of MIXES) {
         `${variant}:`,
         `  jobs/s ${f(jps, 2)}   enqueue->COMPLETED p50 ${f(lat(50), 0)} ms  p95 ${f(lat(95), 0)} ms  p99 ${f(lat(99), 0)} ms`,
         `  CPU ms/job ${f(cpuPerJob)} (outside rendering ${variant === 'render-only' ? '0.0' : f(cpuPerJob - renderCpu)})` +
-          `   emulator CPU ms/job ${f(median(rs.map((r) => r.emulatorCpuMs / JOBS)))}`,
+          `   main thread ${f(mainCpuPerJob)}   emulator CPU ms/job ${f(median(rs.map((r) => r.emulatorCpuMs / JOBS)))}`,
         `  peak RSS MB per process (each run) ${rs.map((r) => r.procs.map((p) => f(p.maxRssMb, 0)).join('+')).join(', ')}` +
           `   event-loop lag p99 ms ${f(median(rs.flatMap((r) => r.procs.map((p) => p.lagP99Ms))))}`,
+        `  CPU ms/job by thread name (first process, median): ${threadNames(rs)}`,
+        `  peak MB (first process, each run): ${rs
+          .map((r) => r.procs[0]?.peak)
+          .map((p) =>
+            p === undefined
+              ? 'n/a'
+              : `heap ${f(p.heapUsedMb, 0)}/${f(p.heapTotalMb, 0)} external ${f(p.externalMb, 0)} (array buffers ${f(p.arrayBuffersMb, 0)})` +
+                (p.liveHeapMb === undefined
+                  ? ''
+                  : ` live heap at exit after a full GC ${f(p.liveHeapMb, 0)}`),
+          )
+          .join(', ')}`,
         ...(variant === 'render-only' ? [] : [`  AWS calls/job ${f(totalCalls, 2)}: ${perJob}`]),
       ].join('\n') + '\n',
     );
@@ -353,6 +421,16 @@ for (const mix of MIXES) {
     process.stdout.write(`worker / naive: ${f(worker / naive, 2)}\n`);
   if (worker !== undefined && renderOnly !== undefined)
     process.stdout.write(`worker / render-only: ${f(worker / renderOnly, 2)}\n`);
+  const workerOff = jobsPerSecond.get('worker-1-otel-off');
+  if (worker !== undefined && workerOff !== undefined) {
+    const cpuOf = (variant: Variant, key: 'cpuMs' | 'mainThreadCpuMs') =>
+      median(of(variant).map((r) => r.procs.reduce((a, p) => a + p[key], 0) / JOBS));
+    process.stdout.write(
+      `telemetry (worker-1 minus worker-1-otel-off): CPU ms/job ${f(cpuOf('worker-1', 'cpuMs') - cpuOf('worker-1-otel-off', 'cpuMs'))}` +
+        `, main thread ${f(cpuOf('worker-1', 'mainThreadCpuMs') - cpuOf('worker-1-otel-off', 'mainThreadCpuMs'))}` +
+        `; worker-1 / worker-1-otel-off jobs/s: ${f(worker / workerOff, 2)}\n`,
+    );
+  }
   const worker2 = jobsPerSecond.get('worker-2');
   if (worker2 !== undefined && naive !== undefined)
     process.stdout.write(`worker x2 / naive: ${f(worker2 / naive, 2)}\n`);

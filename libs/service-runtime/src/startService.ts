@@ -52,8 +52,12 @@ export interface ServiceDefinition<C> {
   /** Serve /healthz and /readyz on this port (consumers); none when the service serves its own. */
   healthPort?(config: C): number;
   /**
-   * Synchronous stdout: the last lines before a crash or a SIGKILL are the ones that explain it. Worth it
-   * for workers logging a few lines per job; an HTTP service logging per request keeps async (default).
+   * Synchronous stdout: a blocking write per line on the event loop. Default false, which keeps the
+   * lines that explain a crash all the same: pino's asynchronous destination (one write in flight,
+   * what queues behind it batched into the next) is written out synchronously by every `fatal` line
+   * (pino does that itself: an uncaught bug, a failed start-up), before every exit the bootstrap makes
+   * (finish below) and on any other process exit (pino's exit hook). Only a SIGKILL or a native crash
+   * can lose lines then: those still queued, milliseconds' worth.
    */
   syncLogs?: boolean;
   start(runtime: ServiceRuntime<C>): Promise<StartedService>;

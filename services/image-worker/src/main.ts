@@ -18,8 +18,8 @@ await startService({
   readConfig: readImageWorkerConfig,
   shutdownTimeoutMs: (config) => config.shutdownGraceMs,
   healthPort: (config) => config.healthPort,
-  // The last lines before a crash (or a SIGKILL) are the ones that explain it; a few lines per job.
-  syncLogs: true,
+  // Logs are asynchronous (the default; no blocking write per line): every fatal line and every
+  // exit writes what is buffered synchronously, so the lines that explain a crash reach stdout.
   async start({ config, logger, metrics, aws, signal, healthPort }) {
     const maxReceiveCount =
       config.maxReceiveCount ??

@@ -122,3 +122,27 @@ test('an uncaught bug is logged at fatal and stops the process gracefully with e
     'stopped gracefully',
   );
 });
+
+test('logs are asynchronous, yet the fatal line of a bug reaches stdout even if the event loop never runs again', async (t) => {
+  const aws = await useIsolatedAws(t, {
+    queues: { imageJobs: { visibilityTimeoutSeconds: 30, maxReceiveCount: 5 } },
+  });
+  const worker = runService(t, {
+    name: 'signal-worker',
+    entry: ENTRY,
+    env: { ...aws.env, FIXTURE_UNCAUGHT: 'bug-then-hang' },
+    telemetry: false,
+  });
+  const fatal = await worker.waitForLog(
+    (line) => line.json?.msg === 'uncaught error: a bug; stopping',
+    60_000,
+  );
+  t.like(fatal.json, { level: 'fatal', err: { type: 'TypeError' } });
+  const fillers = worker.logs().filter((line) => line.json?.msg === 'filler line');
+  t.is(fillers.length, 500, 'every line before the bug, in order, before the fatal one');
+  t.deepEqual(
+    fillers.map((line) => line.json?.i),
+    Array.from({ length: 500 }, (_, i) => i),
+  );
+  t.deepEqual(await worker.kill('SIGKILL'), { code: null, signal: 'SIGKILL' });
+});

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
-import { PHONE_KEYS, SECRET_KEYS, censor, redactionPaths } from './redaction.ts';
+import { censorKey } from './redaction.ts';
 import { looksLikeError, serializeError, toLoggable } from './toLoggable.ts';
 import type { LogLevel } from '../config.ts';
 
@@ -39,8 +39,8 @@ function traceMixin(): Record<string, string> {
 type LogMethod = (this: PinoLogger, ...args: unknown[]) => void;
 
 /**
- * pino's `hooks.logMethod`: every call's arguments are made plain (toLoggable) before pino, its
- * mixin merge and its redaction see them, and a failure inside pino itself becomes a short
+ * pino's `hooks.logMethod`: every call's arguments are made plain and redacted (toLoggable with
+ * censorKey) before pino and its mixin merge see them, and a failure inside pino itself becomes a short
  * `log line dropped` line instead of an exception. A log call must never be what kills a process:
  * it runs inside error handlers, where a throw escapes as an uncaught exception.
  */
@@ -49,7 +49,7 @@ function safeLogMethod(this: PinoLogger, args: unknown[], method: LogMethod): vo
     const [first, ...rest] = args;
     if (looksLikeError(first)) {
       // pino's `logger.error(err)` form: the message defaults to the error's own.
-      const serialized = serializeError(first);
+      const serialized = serializeError(first, censorKey);
       const message =
         typeof rest[0] === 'string'
           ? rest
@@ -66,7 +66,7 @@ function safeLogMethod(this: PinoLogger, args: unknown[], method: LogMethod): vo
       return;
     }
     if (typeof first === 'object' && first !== null) {
-      method.apply(this, [toLoggable(first), ...rest]);
+      method.apply(this, [toLoggable(first, censorKey), ...rest]);
       return;
     }
     method.apply(this, args);
@@ -75,7 +75,7 @@ function safeLogMethod(this: PinoLogger, args: unknown[], method: LogMethod): vo
       const msg = args.find((arg): arg is string => typeof arg === 'string');
       method.call(
         this,
-        { logFailure: serializeError(error) },
+        { logFailure: serializeError(error, censorKey) },
         `log line dropped: ${msg ?? 'unserializable arguments'}`,
       );
     } catch {
@@ -86,27 +86,41 @@ function safeLogMethod(this: PinoLogger, args: unknown[], method: LogMethod): vo
 
 /**
  * pino JSON logger: `service`, `hostname` (the pod name on k8s), `pid`, ISO time, trace
- * correlation, secrets replaced by `[REDACTED]` and phone numbers masked (see maskPhone), at the
- * top level and up to three levels deep. It never throws (safeLogMethod, toLoggable).
+ * correlation, secrets replaced by `[REDACTED]` and phone numbers masked (see maskPhone), at any
+ * depth, in the logged object, errors and child bindings alike (redaction.ts). It never throws
+ * (safeLogMethod, toLoggable).
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { service: options.service, hostname: hostname(), pid: process.pid, ...options.base },
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: traceMixin,
-      redact: { paths: redactionPaths([...SECRET_KEYS, ...PHONE_KEYS]), censor },
       hooks: { logMethod: safeLogMethod },
-      // `logger.child(bindings)` bypasses logMethod: its bindings are made plain here.
       formatters: {
         level: (label) => ({ level: label }),
-        bindings: (bindings) => toLoggable(bindings) as Record<string, unknown>,
+        // The base fields; pino applies this formatter to the root logger only (see child below).
+        bindings: (bindings) => toLoggable(bindings, censorKey) as Record<string, unknown>,
       },
       // Already plain after logMethod (so no second pass over it); an Error that reaches here some
       // other way (a mixin) is made safe as well.
-      serializers: { err: (value: unknown) => (value instanceof Error ? serializeError(value) : value) },
+      serializers: {
+        err: (value: unknown) => (value instanceof Error ? serializeError(value, censorKey) : value),
+      },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+  // `logger.child(bindings)` bypasses logMethod, and pino resets the bindings formatter for
+  // children: their bindings are made plain and redacted here. An own property of the root, so
+  // every descendant (created with Object.create from its parent) inherits it.
+  type ChildMethod = (this: Logger, bindings: Record<string, unknown>, childOptions?: object) => Logger;
+  // Read unbound on purpose: it is called with each descendant as `this`, as pino's own is.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const pinoChild = logger.child as unknown as ChildMethod;
+  const child: ChildMethod = function (bindings, childOptions) {
+    return pinoChild.call(this, toLoggable(bindings, censorKey) as Record<string, unknown>, childOptions);
+  };
+  (logger as unknown as { child: ChildMethod }).child = child;
+  return logger;
 }

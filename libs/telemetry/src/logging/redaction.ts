@@ -16,20 +16,17 @@ export const SECRET_KEYS = [
 /** Keys holding phone numbers: masked with maskPhone (kept partially, for debugging). */
 export const PHONE_KEYS = ['phoneNumber', 'phone', 'phone_number', 'to'];
 
-// pino's redaction (fast-redact) compiles explicit paths; it supports one `*` per path segment
-// but no "any depth" wildcard, so each key is listed at the top level and 1 to 3 levels deep
-// (log objects here are shallow: { req: { headers: { authorization } } } is the deepest).
-const DEPTHS = ['', '*.', '*.*.', '*.*.*.'];
-
-export function redactionPaths(keys: readonly string[]): string[] {
-  return DEPTHS.flatMap((prefix) => keys.map((key) => `${prefix}${key}`));
-}
-
 const phoneKeys = new Set(PHONE_KEYS);
+const secretKeys = new Set(SECRET_KEYS);
 
-/** pino `redact.censor`: phone numbers are masked, everything else listed is replaced. */
-export function censor(value: unknown, path: string[]): string {
-  const key = path.at(-1);
-  if (key !== undefined && phoneKeys.has(key)) return maskPhone(value);
-  return REDACTED;
+/**
+ * The logger's redaction, applied by its walk over every logged object (toLoggable), at any depth
+ * up to the walk's own limit: phone numbers are masked, secrets replaced. Not pino's `redact`
+ * option: its wildcard paths (each key at the top level and 1 to 3 levels deep, 48 paths) cost
+ * ~120 us per line, 30x the rest of a line; a set lookup per key in a walk that runs anyway is free.
+ */
+export function censorKey(key: string, value: unknown): string | undefined {
+  if (phoneKeys.has(key)) return maskPhone(value);
+  if (secretKeys.has(key)) return REDACTED;
+  return undefined;
 }

@@ -21,6 +21,12 @@ const MAX_STRING = 16 * 1024;
 
 export type Loggable = null | boolean | number | string | Loggable[] | { [key: string]: Loggable };
 
+/**
+ * Replaces the value of a listed key, at any depth, during the walk (the logger's redaction: see
+ * redaction.ts). Returns undefined for keys it does not list.
+ */
+export type KeyCensor = (key: string, value: unknown) => string | undefined;
+
 /** A description of a value that could not be read, naming why without ever throwing. */
 function unreadable(error: unknown): string {
   let reason = 'unknown';
@@ -70,6 +76,11 @@ function readKey(source: object, key: string): { value: unknown } | { failed: st
 
 class Walker {
   readonly #seen = new WeakSet<object>();
+  readonly #censor: KeyCensor | undefined;
+
+  constructor(censor?: KeyCensor) {
+    this.#censor = censor;
+  }
 
   walk(value: unknown, depth: number): Loggable | undefined {
     switch (typeof value) {
@@ -137,7 +148,9 @@ class Walker {
       }
       taken++;
       const read = readKey(source, key);
-      const value = 'failed' in read ? read.failed : this.walk(read.value, depth + 1);
+      const censored =
+        this.#censor === undefined || 'failed' in read ? undefined : this.#censor(key, read.value);
+      const value = 'failed' in read ? read.failed : (censored ?? this.walk(read.value, depth + 1));
       // defineProperty, not assignment: a key named `__proto__` must stay a plain field.
       if (value !== undefined)
         Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
@@ -180,18 +193,18 @@ class Walker {
 }
 
 /** Any value as plain JSON-safe data (see the module comment); never throws. */
-export function toLoggable(value: unknown): Loggable | undefined {
+export function toLoggable(value: unknown, censor?: KeyCensor): Loggable | undefined {
   try {
-    return new Walker().walk(value, 0);
+    return new Walker(censor).walk(value, 0);
   } catch (error) {
     return unreadable(error);
   }
 }
 
 /** An error (or anything thrown) as `{ type, message, stack, code?, cause?, ...fields }`; never throws. */
-export function serializeError(error: unknown): Loggable {
+export function serializeError(error: unknown, censor?: KeyCensor): Loggable {
   try {
-    if (typeof error === 'object' && error !== null) return new Walker().error(error, 0);
+    if (typeof error === 'object' && error !== null) return new Walker(censor).error(error, 0);
     return { type: typeof error, message: cut(String(error)) };
   } catch (failure) {
     return unreadable(failure);

@@ -147,3 +147,54 @@ test('a message that already carries a traceparent keeps it, although the instru
   span.end();
   t.is(received?.['traceparent']?.StringValue, original);
 });
+
+test('an AWS call is one SDK span under the active span, with no HTTP client span; a plain HTTP request keeps its own', async (t) => {
+  const server = await startFauxqs({ port: 0, logger: false });
+  t.teardown(() => server.stop());
+  const { queueUrl } = server.createQueue('trace-shape');
+  const sqs = new SQSClient({
+    endpoint: server.address,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  t.teardown(() => sqs.destroy());
+  // The default export is the CommonJS module object, which the instrumentation patched when the
+  // SDK first required node:http (the ESM named exports are a snapshot).
+  const { default: http } = await import('node:http');
+
+  const parent = trace.getTracer('test').startSpan('job');
+  await context.with(trace.setSpan(context.active(), parent), async () => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{}' }));
+    await new Promise<void>((resolve, reject) => {
+      http.get(`${server.address}/`, (response) => response.resume().on('end', resolve)).on('error', reject);
+    });
+  });
+  parent.end();
+
+  await telemetry.forceFlush();
+  const spans = exporter
+    .getFinishedSpans()
+    .filter((span) => span.spanContext().traceId === parent.spanContext().traceId);
+  const children = spans.filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId);
+  const sdk = children.filter((span) => span.attributes['rpc.system'] === 'aws-api');
+  t.deepEqual(
+    sdk.map((span) => span.attributes['rpc.method']),
+    ['SendMessage'],
+  );
+  const childrenOfSdk = spans.filter(
+    (span) => span.parentSpanContext?.spanId === sdk[0]?.spanContext().spanId,
+  );
+  t.deepEqual(
+    childrenOfSdk.map((span) => span.name),
+    [],
+    'no HTTP client span under the SDK span',
+  );
+  const httpClient = spans.filter(
+    (span) => span.kind === SpanKind.CLIENT && span.attributes['http.request.method'] !== undefined,
+  );
+  t.deepEqual(
+    httpClient.map((span) => span.attributes['http.request.method']),
+    ['GET'],
+    'only the plain request is traced over HTTP',
+  );
+});

@@ -86,7 +86,17 @@ test('tokens are redacted and phone numbers masked, nested and in child bindings
     'request',
   );
   logger.child({ phone: '+14155552671' }).warn('child');
-  const [first, second] = lines();
+  // A child of a child, and deeper than three levels: redaction runs in the walk, at any depth.
+  logger
+    .child({ consumer: 'c' })
+    .child({ auth: { token: 'abc' } })
+    .info({ a: { b: { c: { d: { password: 'hunter2', to: '+447911123456' } } } } }, 'deep');
+  const [first, second, third] = lines();
+  t.like(third, {
+    consumer: 'c',
+    auth: { token: '[REDACTED]' },
+    a: { b: { c: { d: { password: '[REDACTED]', to: '+4479***3456' } } } },
+  });
   t.like(first, {
     phoneNumber: '+1415***2671',
     req: { headers: { authorization: '[REDACTED]', host: 'api' } },

@@ -185,7 +185,9 @@ export function createImageJobHandler(
     try {
       return await withLease(
         ctx,
-        tracedLedger(ctx, job.jobId),
+        // No span of our own per ledger call: each is one DynamoDB call, whose SDK span is already a
+        // child of the job's process span.
+        ledger,
         {
           subject: 'job',
           key: job.jobId,
@@ -267,7 +269,20 @@ export function createImageJobHandler(
                   Math.max(0, (record.completedAt ?? clock()) - queuedAt),
                   dims,
                 );
-              log.info({ ...metadata, owner: options.owner, outcome: 'completed' }, 'job attempt ended');
+              // The full metadata is in the ledger (`jobs status`); the line keeps what a reader of
+              // logs needs: every field costs serialising and redaction, on every job.
+              log.info(
+                {
+                  owner: options.owner,
+                  outcome: 'completed',
+                  key: metadata.key,
+                  bytes: metadata.bytes,
+                  durationMs: metadata.durationMs,
+                  renderMs: metadata.renderMs,
+                  upload: metadata.upload,
+                },
+                'job attempt ended',
+              );
               return deps.events === undefined ? { kind: 'ack' } : publishCompleted(ctx, record);
             },
           };
@@ -305,23 +320,21 @@ export function createImageJobHandler(
     deadLetteredBy(error.code);
     const outcome: HandlerOutcome = { kind: 'dead-letter', reason: error.code, detail: error.message };
     try {
-      const marked = await inChildSpan(ctx.span, 'ledger.dead-letter', { 'image.job_id': job.jobId }, () =>
-        ledger.markDeadLettered(
-          job.jobId,
-          {
-            error,
-            retryable: false,
-            set: {
-              ...attentionIndexKeys('DEAD_LETTERED', clock(), job.jobId),
-              template: job.template,
-              format: job.format,
-              requestedAt: job.requestedAt,
-              requestedBy: job.requestedBy,
-              correlationId: job.correlationId,
-            },
+      const marked = await ledger.markDeadLettered(
+        job.jobId,
+        {
+          error,
+          retryable: false,
+          set: {
+            ...attentionIndexKeys('DEAD_LETTERED', clock(), job.jobId),
+            template: job.template,
+            format: job.format,
+            requestedAt: job.requestedAt,
+            requestedBy: job.requestedBy,
+            correlationId: job.correlationId,
           },
-          { signal: ctx.signal },
-        ),
+        },
+        { signal: ctx.signal },
       );
       if (marked.kind === 'refused') {
         // Another message with this job id is running, done or cancelled: its record is not ours to touch.
@@ -344,16 +357,8 @@ export function createImageJobHandler(
     const events = deps.events;
     if (events === undefined) return { kind: 'ack' };
     try {
-      await inChildSpan(
-        ctx.span,
-        'event.publish',
-        {
-          'image.job_id': record.key,
-          'messaging.destination.name': events.topicArn,
-          'event.contract': 'image.job.completed',
-        },
-        () => events.publish('image.job.completed', completedEventOf(record), { signal: ctx.signal }),
-      );
+      // The SNS Publish span (a child of the job's span) names the topic; no span of our own around it.
+      await events.publish('image.job.completed', completedEventOf(record), { signal: ctx.signal });
     } catch (error) {
       ctx.log.warn({ err: error }, 'completion event not published; the redelivery publishes it');
       return { kind: 'retry', reason: 'EVENT_PUBLISH_FAILED' };
@@ -364,7 +369,8 @@ export function createImageJobHandler(
       // Published; a marker left set means at most one duplicate event on a later duplicate delivery.
       ctx.log.warn({ err: error }, 'completion event published but its marker not cleared');
     }
-    ctx.log.info({ topicArn: events.topicArn }, 'completion event published');
+    // Debug only: "job attempt ended" (outcome completed) is the job's line; a failed publish warns.
+    ctx.log.debug({ topicArn: events.topicArn }, 'completion event published');
     return { kind: 'ack' };
   }
 
@@ -377,17 +383,7 @@ export function createImageJobHandler(
     const events = deps.events;
     if (events === undefined) return;
     try {
-      await inChildSpan(
-        ctx.span,
-        'event.publish',
-        {
-          'image.job_id': record.key,
-          'messaging.destination.name': events.topicArn,
-          'event.contract': 'image.job.failed',
-        },
-        () =>
-          events.publish('image.job.failed', failedEventOf(record, state, clock()), { signal: ctx.signal }),
-      );
+      await events.publish('image.job.failed', failedEventOf(record, state, clock()), { signal: ctx.signal });
     } catch (error) {
       ctx.log.warn({ err: error }, 'failure event not published');
     }
@@ -444,36 +440,30 @@ export function createImageJobHandler(
 
     const key = outputKeyFor(job.jobId, job.format);
     run.onUploaded(key);
-    const upload = await inChildSpan(
-      ctx.span,
-      'upload',
-      { 's3.bucket': options.bucket, 's3.key': key },
-      async (span) => {
-        const put = await putObjectOnce(
-          s3,
-          {
-            Bucket: options.bucket,
-            Key: key,
-            Body: image.bytes,
-            ContentType: image.contentType,
-            // The key is immutable per job id (one object per job, never overwritten): caches may keep it.
-            CacheControl: IMMUTABLE_CACHE_CONTROL,
-            Metadata: { 'job-id': job.jobId, template: job.template, 'renderer-version': RENDERER_VERSION },
-          },
-          // Only a previous attempt can have left an object (uploaded, then died before the ledger
-          // write): look first on retries, sparing the bytes when it is ours (rendering is
-          // deterministic); a first attempt skips the extra HEAD.
-          // The lease is checked again before every attempt the SDK sends (its retries too).
-          {
-            signal: ctx.signal,
-            headFirst: attempt > 1,
-            beforeEachAttempt: () => held.assertLive('the upload'),
-          },
-        );
-        span.setAttribute('image.upload', put.kind);
-        return put.kind;
+    // The S3 PutObject (and HEAD) spans are the upload's; the outcome goes on the job's span.
+    const put = await putObjectOnce(
+      s3,
+      {
+        Bucket: options.bucket,
+        Key: key,
+        Body: image.bytes,
+        ContentType: image.contentType,
+        // The key is immutable per job id (one object per job, never overwritten): caches may keep it.
+        CacheControl: IMMUTABLE_CACHE_CONTROL,
+        Metadata: { 'job-id': job.jobId, template: job.template, 'renderer-version': RENDERER_VERSION },
+      },
+      // Only a previous attempt can have left an object (uploaded, then died before the ledger
+      // write): look first on retries, sparing the bytes when it is ours (rendering is
+      // deterministic); a first attempt skips the extra HEAD.
+      // The lease is checked again before every attempt the SDK sends (its retries too).
+      {
+        signal: ctx.signal,
+        headFirst: attempt > 1,
+        beforeEachAttempt: () => held.assertLive('the upload'),
       },
     );
+    const upload = put.kind;
+    ctx.span.setAttributes({ 'image.upload': upload, 's3.key': key });
     const completedAt = clock();
     const metadata: JobMetadata = {
       jobId: job.jobId,
@@ -495,18 +485,5 @@ export function createImageJobHandler(
       upload,
     };
     return metadata;
-  }
-
-  /** The ledger with one child span per call of this job's lifecycle (acquire, renew excluded, the final writes). */
-  function tracedLedger(ctx: JobContext, jobId: string): LeaseLedger {
-    const span = <R>(name: string, fn: () => Promise<R>): Promise<R> =>
-      inChildSpan(ctx.span, name, { 'image.job_id': jobId }, fn);
-    return {
-      ...ledger,
-      acquire: (...args) => span('ledger.acquire', () => ledger.acquire(...args)),
-      complete: (...args) => span('ledger.complete', () => ledger.complete(...args)),
-      fail: (...args) => span('ledger.fail', () => ledger.fail(...args)),
-      release: (...args) => span('ledger.release', () => ledger.release(...args)),
-    };
   }
 }

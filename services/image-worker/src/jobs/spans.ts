@@ -4,8 +4,9 @@ import { runInSpan } from '@platform/telemetry';
 const tracer = trace.getTracer('@platform/image-worker');
 
 /**
- * Runs `fn` in a child span of the job's CONSUMER span (`render`, `upload`, `ledger.complete`, ...),
- * ending it and marking errors, so a trace shows where a job spent its time and where it failed.
+ * Runs `fn` in a child span of the job's CONSUMER span, ending it and marking errors. Only for work
+ * that makes no AWS call of its own (`render`): an AWS call already has its SDK span under the job's
+ * span, and a span of ours around it would only repeat it.
  */
 export async function inChildSpan<T>(
   parent: Span,
