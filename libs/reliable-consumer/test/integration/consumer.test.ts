@@ -7,7 +7,7 @@ import { createLogger } from '@platform/telemetry';
 import { queueCounts, waitFor, waitForMessageCount, waitForQueueEmpty } from '@platform/testkit';
 import test from 'ava';
 import { HandlerAbortedError, LeaseLostError, type HandlerContext } from '../../src/index.ts';
-import { gate, jobPayload, receiveNow, sendJob, startConsumer, useQueues } from '../helpers.ts';
+import { gate, jobPayload, receiveNow, sendJob, startConsumer, useQueues } from '../helpers/consumer.ts';
 
 test('happy path: the handler gets the decoded payload, ack deletes the message', async (t) => {
   const aws = await useQueues(t);

@@ -4,7 +4,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { PermanentError } from '@platform/errors';
 import { queueCounts, waitFor, waitForQueueEmpty } from '@platform/testkit';
 import test from 'ava';
-import { gate, receiveNow, sendJob, startConsumer, useQueues } from '../helpers.ts';
+import { gate, receiveNow, sendJob, startConsumer, useQueues } from '../helpers/consumer.ts';
 
 /** The emulator's client, with every command's name and input recorded. */
 function recording(sqs: SQSClient) {

@@ -9,7 +9,7 @@ import { createReliableConsumer, withLease } from '../../src/index.ts';
 import { OutcomeSpy } from '../../src/testing/index.ts';
 import { createInMemoryLedger } from '../fakes/inMemoryLedger.ts';
 import { createInMemorySqs } from '../fakes/inMemorySqs.ts';
-import { jobPayload, logger } from '../helpers.ts';
+import { jobPayload, logger } from '../helpers/consumer.ts';
 
 const QUEUE = 'fake://image-jobs';
 const DLQ = 'fake://image-jobs-dlq';

@@ -10,7 +10,7 @@ import { createDeleteBatcher, BatchEntryError } from '../../src/consumer/deleteB
 import { createReliableConsumer, type ReliableConsumerOptions } from '../../src/index.ts';
 import { OutcomeSpy } from '../../src/testing/index.ts';
 import { createInMemorySqs } from '../fakes/inMemorySqs.ts';
-import { gate, jobPayload, logger } from '../helpers.ts';
+import { gate, jobPayload, logger } from '../helpers/consumer.ts';
 
 const QUEUE = 'fake://image-jobs';
 const DLQ = 'fake://image-jobs-dlq';

@@ -11,7 +11,7 @@ import {
   type LeasePolicy,
 } from '../../src/index.ts';
 import { createInMemoryLedger } from '../fakes/inMemoryLedger.ts';
-import { logger } from '../helpers.ts';
+import { logger } from '../helpers/consumer.ts';
 
 const POLICY: LeasePolicy = { maxAttempts: 3, maxReceiveCount: 10 };
 

@@ -11,7 +11,7 @@ import {
   type ReliableConsumer,
   type ReliableConsumerDeps,
   type ReliableConsumerOptions,
-} from '../src/index.ts';
+} from '../../src/index.ts';
 
 // The telemetry logger is the production one; assigning it here proves it fits the lib's logger port.
 export const logger: ConsumerLogger = createLogger({
