@@ -123,10 +123,15 @@ const QUEUE_DEFAULTS: Record<QueueKey, { suffix: string } & QueueSettings> = {
     messageRetentionSeconds: FOUR_DAYS_SECONDS,
     receiveWaitTimeSeconds: LONG_POLL_SECONDS,
   },
+  // The same reasoning: sms-sender gives an invitation up after SMS_MAX_ATTEMPTS (4) provider
+  // attempts counted in its ledger, so the redrive count only catches messages no attempt could
+  // record. Receives that are not attempts (`busy` deferrals while a paused sender still holds the
+  // lease, deliveries cut short by a SIGKILL) took an invitation past 5 in the chaos run and left it
+  // `queued` with its message in the DLQ; 15 leaves room for those.
   smsRequests: {
     suffix: 'sms-requests',
     visibilityTimeoutSeconds: 30,
-    maxReceiveCount: 5,
+    maxReceiveCount: 15,
     messageRetentionSeconds: FOUR_DAYS_SECONDS,
     receiveWaitTimeSeconds: LONG_POLL_SECONDS,
   },

@@ -7,7 +7,7 @@ test('names every resource under the environment prefix with the documented defa
     Object.values(r.queues).map((q) => [q.name, q.dlqName, q.visibilityTimeoutSeconds, q.maxReceiveCount]),
     [
       ['prod-image-jobs', 'prod-image-jobs-dlq', 60, 20],
-      ['prod-sms-requests', 'prod-sms-requests-dlq', 30, 5],
+      ['prod-sms-requests', 'prod-sms-requests-dlq', 30, 15],
       ['prod-invite-events', 'prod-invite-events-dlq', 30, 10],
       ['prod-sms-events', 'prod-sms-events-dlq', 30, 5],
       ['prod-image-job-events', 'prod-image-job-events-dlq', 30, 10],
