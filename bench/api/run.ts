@@ -18,24 +18,13 @@
  *   npm run bench:api -- --requests 500 --runs 1 --connections 10 --variants invite-api,tx
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { isValidPhoneNumber } from 'libphonenumber-js';
-import { startEmbeddedAws } from '@platform/aws-resources/embedded';
-import {
-  createIsolatedAws,
-  serializeSharedAws,
-  SHARED_AWS_ENV_VAR,
-  spawnBoundChild,
-  startRequestCounter,
-  waitFor,
-  type RequestCounter,
-} from '@platform/testkit';
+import { createIsolatedAws, startRequestCounter, waitFor, type RequestCounter } from '@platform/testkit';
+import { f, median, pct, startBenchAws, startBenchChild, type BenchChild } from '../lib/harness.ts';
 import { LOCAL_DEV_JWT, mintToken } from '../../services/invite-api/src/auth/mintToken.ts';
 
 const { values: args } = parseArgs({
@@ -64,22 +53,8 @@ const SECRET = 'bench-api-secret-for-hs256-tokens-0123456789abcdef';
 
 const log = (line: string) => process.stdout.write(`[bench:api] ${line}\n`);
 const scratch = mkdtempSync(join(tmpdir(), 'bench-api-'));
-const PROBE = new URL('../worker/probe.ts', import.meta.url).pathname;
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-const embedded = await startEmbeddedAws();
-process.env[SHARED_AWS_ENV_VAR] = serializeSharedAws({
-  endpoints: embedded.endpoints,
-  env: embedded.env,
-  region: embedded.region,
-});
-// An OTLP sink that accepts and drops: invite-api exports its spans as in production, to something.
-const otlpSink = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-});
-await new Promise<void>((resolve) => otlpSink.listen(0, '127.0.0.1', resolve));
-const otlpEndpoint = `http://127.0.0.1:${(otlpSink.address() as AddressInfo).port}`;
+const benchAws = await startBenchAws();
+const { otlpEndpoint } = benchAws;
 
 /** Distinct valid US numbers (+1 415 XXX XXXX), checked with the library invite-api uses. */
 function* phoneNumbers(): Generator<string> {
@@ -117,64 +92,23 @@ async function mintLoad(count: number): Promise<Load> {
   return { requests };
 }
 
-interface Child {
-  port: Promise<number>;
-  exited: Promise<void>;
-  probeFile: string;
-  lines: string[];
-  kill(signal: NodeJS.Signals): void;
-}
+type Child = BenchChild<number>;
 
 function startChild(variant: Variant, env: Record<string, string>): Child {
-  const probeFile = join(scratch, `${variant}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const production = isApi(variant);
-  const script = production ? 'services/invite-api/src/main.ts' : 'bench/api/baseline.ts';
-  const profile =
-    production && args['cpu-prof'] !== '' ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
-  const child = spawnBoundChild(
-    process.execPath,
-    [
-      ...profile,
-      // Only invite-api gets the production preload (telemetry and all); the baselines run bare.
-      ...(production ? ['--import', '@platform/service-runtime/register'] : []),
-      '--import',
-      PROBE,
-      script,
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        ...env,
-        BENCH_PROBE_FILE: probeFile,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const lines: string[] = [];
-  let onPort: (port: number) => void = () => {};
-  const port = new Promise<number>((resolve) => (onPort = resolve));
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      if (line.includes('"invite-api listening"') || line.includes('"baseline listening"')) {
-        onPort(Number((JSON.parse(line) as { port: number }).port));
-      }
-      if (lines.length < 60 && !line.includes('"msg":"request"')) lines.push(line);
-    });
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const failed = exited.then(() => {
-    throw new Error(`${variant} exited before it was ready:\n${lines.join('\n')}`);
+  return startBenchChild({
+    script: production ? 'services/invite-api/src/main.ts' : 'bench/api/baseline.ts',
+    env,
+    label: variant,
+    scratch,
+    production,
+    ...(production && args['cpu-prof'] !== '' ? { cpuProfDir: args['cpu-prof'] } : {}),
+    readyFrom: (line) =>
+      line.includes('"invite-api listening"') || line.includes('"baseline listening"')
+        ? Number((JSON.parse(line) as { port: number }).port)
+        : undefined,
+    keepLine: (line, kept) => kept < 60 && !line.includes('"msg":"request"'),
   });
-  failed.catch(() => {});
-  return {
-    port: Promise.race([port, failed]),
-    exited,
-    probeFile,
-    lines,
-    kill: (s) => void child.kill(s),
-  };
 }
 
 interface Result {
@@ -275,7 +209,7 @@ async function runVariant(variant: Variant, connections: number, run: number): P
   const load = await mintLoad(REQUESTS);
   let child: Child | undefined = startChild(variant, env);
   try {
-    const port = await child.port;
+    const port = await child.ready;
     const url = `http://127.0.0.1:${port}${pathOf(variant)}`;
     if (WARMUP > 0) await fire(url, warmup, connections);
     const sendsBefore = queuedAt.size;
@@ -343,17 +277,6 @@ async function runVariant(variant: Variant, connections: number, run: number): P
   }
 }
 
-const pct = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-
 const results: Result[] = [];
 try {
   log(
@@ -376,8 +299,7 @@ try {
     }
   }
 } finally {
-  otlpSink.close();
-  await embedded.stop();
+  await benchAws.stop();
   rmSync(scratch, { recursive: true, force: true });
 }
 

@@ -12,22 +12,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { startEmbeddedAws } from '@platform/aws-resources/embedded';
 import {
   createIsolatedAws,
-  serializeSharedAws,
-  SHARED_AWS_ENV_VAR,
-  spawnBoundChild,
   startRequestCounter,
   waitFor,
   waitForQueueEmpty,
   type RequestCounter,
 } from '@platform/testkit';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { f, median, pct, startBenchAws, startBenchChild, type BenchChild } from '../lib/harness.ts';
 import { encodeJob, planJobs, type Mix } from './specs.ts';
 
 const { values: args } = parseArgs({
@@ -72,22 +66,8 @@ for (const variant of VARIANTS) {
 
 const log = (line: string) => process.stdout.write(`[bench:worker] ${line}\n`);
 const scratch = mkdtempSync(join(tmpdir(), 'bench-worker-'));
-const PROBE = new URL('./probe.ts', import.meta.url).pathname;
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-const embedded = await startEmbeddedAws();
-process.env[SHARED_AWS_ENV_VAR] = serializeSharedAws({
-  endpoints: embedded.endpoints,
-  env: embedded.env,
-  region: embedded.region,
-});
-// An OTLP sink that accepts and drops: the worker exports its spans as in production, to something.
-const otlpSink = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-});
-await new Promise<void>((resolve) => otlpSink.listen(0, '127.0.0.1', resolve));
-const otlpEndpoint = `http://127.0.0.1:${(otlpSink.address() as AddressInfo).port}`;
+const benchAws = await startBenchAws();
+const { embedded, otlpEndpoint } = benchAws;
 
 interface Result {
   variant: Variant;
@@ -123,14 +103,7 @@ function javaCpuMs(): number {
   }
 }
 
-interface Child {
-  ready: Promise<void>;
-  lines: string[];
-  exited: Promise<void>;
-  pid: number;
-  probeFile: string;
-  kill(signal: NodeJS.Signals): void;
-}
+type Child = BenchChild<true>;
 
 function startChild(
   script: string,
@@ -139,52 +112,16 @@ function startChild(
   label: string,
   production = false,
 ): Child {
-  const probeFile = join(scratch, `${label}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const child = spawnBoundChild(
-    process.execPath,
-    // Only the real worker gets the production preload (telemetry and all); baselines run bare.
-    [
-      ...(production && args['cpu-prof-dir'] !== undefined
-        ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof-dir']}`]
-        : []),
-      ...(production ? ['--import', '@platform/service-runtime/register'] : []),
-      '--import',
-      PROBE,
-      script,
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        ...env,
-        BENCH_PROBE_FILE: probeFile,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const lines: string[] = [];
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      if (line.includes(readyMsg)) onReady();
-      if (line.includes('render-only done') || lines.length < 50) lines.push(line);
-    });
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const failed = exited.then(() => {
-    throw new Error(`${label} exited before it was ready:\n${lines.join('\n')}`);
+  return startBenchChild({
+    script,
+    env,
+    label,
+    scratch,
+    production,
+    ...(args['cpu-prof-dir'] === undefined ? {} : { cpuProfDir: args['cpu-prof-dir'] }),
+    readyFrom: (line) => (line.includes(readyMsg) ? true : undefined),
+    keepLine: (line, kept) => line.includes('render-only done') || kept < 50,
   });
-  failed.catch(() => {});
-  return {
-    ready: Promise.race([ready, failed]),
-    lines,
-    exited,
-    pid: child.pid ?? 0,
-    probeFile,
-    kill: (s) => void child.kill(s),
-  };
 }
 
 async function runVariant(variant: Variant, mix: Mix, run: number): Promise<Result> {
@@ -330,13 +267,6 @@ async function runVariant(variant: Variant, mix: Mix, run: number): Promise<Resu
   }
 }
 
-const pct = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-const median = (values: number[]): number => pct(values, 50);
-const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-
 function threadNames(rs: Result[]): string {
   const names = [...new Set(rs.flatMap((r) => Object.keys(r.procs[0]?.threadsCpuMs ?? {})))];
   return names
@@ -365,8 +295,7 @@ try {
     }
   }
 } finally {
-  otlpSink.close();
-  await embedded.stop();
+  await benchAws.stop();
   rmSync(scratch, { recursive: true, force: true });
 }
 
