@@ -2,7 +2,10 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { AppError } from '../errors.ts';
 import type { AppMiddleware } from './types.ts';
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
+// Built on first use, like the contract validators: constructing Ajv compiles the 2020-12
+// meta-schema, a cost that belongs to the first request, not to start-up.
+let ajvInstance: Ajv2020 | undefined;
+const ajv = (): Ajv2020 => (ajvInstance ??= new Ajv2020({ allErrors: true, strict: true }));
 
 export interface FieldError {
   /** JSON Pointer of the offending value ('' is the whole body). */
@@ -15,8 +18,9 @@ export interface FieldError {
  * docs and checks). Failures are VALIDATION_ERROR with one entry per problem.
  */
 export function validateBody(schema: object): AppMiddleware {
-  const validate: ValidateFunction = ajv.compile(schema);
+  let validate: ValidateFunction | undefined;
   return async (ctx, next) => {
+    validate ??= ajv().compile(schema);
     const body: unknown = ctx.request.body;
     if (!validate(body)) {
       throw new AppError('VALIDATION_ERROR', 'The request body is not valid', {
