@@ -10,9 +10,7 @@ import { OutcomeSpy } from '../../src/testing/index.ts';
 import { createInMemoryLedger } from '../fakes/inMemoryLedger.ts';
 import { createInMemorySqs } from '../fakes/inMemorySqs.ts';
 import { jobPayload, logger } from '../helpers/consumer.ts';
-
-const QUEUE = 'fake://image-jobs';
-const DLQ = 'fake://image-jobs-dlq';
+import { DLQ, QUEUE, fakeQueueOptions } from '../helpers/fakeConsumer.ts';
 
 function start(t: ExecutionContext, failuresBeforeSuccess: number, maxAttempts: number) {
   const { sqs, messages } = createInMemorySqs();
@@ -23,18 +21,7 @@ function start(t: ExecutionContext, failuresBeforeSuccess: number, maxAttempts: 
     // random 0: every backoff is 0 s, so retries come back at once.
     { sqs, logger, random: () => 0 },
     {
-      queueUrl: QUEUE,
-      dlqUrl: DLQ,
-      name: 'fake',
-      contracts: ['image.job.requested'],
-      concurrency: 2,
-      waitTimeSeconds: 1,
-      visibilityTimeoutSeconds: 30,
-      heartbeatIntervalSeconds: 10,
-      backoff: { baseSeconds: 1, maxSeconds: 1 },
-      shutdownTimeoutMs: 1_000,
-      logBindings: ({ payload }) => ({ jobId: payload.jobId }),
-      onOutcome: spy.record,
+      ...fakeQueueOptions(spy),
       handler: (ctx) =>
         withLease(
           ctx,

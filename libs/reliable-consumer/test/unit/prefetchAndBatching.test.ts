@@ -11,9 +11,7 @@ import { createReliableConsumer, type ReliableConsumerOptions } from '../../src/
 import { OutcomeSpy } from '../../src/testing/index.ts';
 import { createInMemorySqs } from '../fakes/inMemorySqs.ts';
 import { gate, jobPayload, logger } from '../helpers/consumer.ts';
-
-const QUEUE = 'fake://image-jobs';
-const DLQ = 'fake://image-jobs-dlq';
+import { QUEUE, fakeQueueOptions } from '../helpers/fakeConsumer.ts';
 
 function setup(
   t: ExecutionContext,
@@ -26,18 +24,7 @@ function setup(
   const consumer = createReliableConsumer(
     { sqs: fake.sqs, logger, random: () => 0, ...(clock === undefined ? {} : { clock }) },
     {
-      queueUrl: QUEUE,
-      dlqUrl: DLQ,
-      name: 'fake',
-      contracts: ['image.job.requested'],
-      concurrency: 2,
-      waitTimeSeconds: 1,
-      visibilityTimeoutSeconds: 30,
-      heartbeatIntervalSeconds: 10,
-      backoff: { baseSeconds: 1, maxSeconds: 1 },
-      shutdownTimeoutMs: 1_000,
-      logBindings: ({ payload }) => ({ jobId: payload.jobId }),
-      onOutcome: spy.record,
+      ...fakeQueueOptions(spy),
       ...options,
     },
   );
