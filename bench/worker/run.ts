@@ -146,7 +146,7 @@ async function runVariant(variant: Variant, mix: Mix, run: number): Promise<Resu
       for (let i = 0; i < processes; i++) {
         const label = `${variant}-${i}`;
         const env: Record<string, string> = { ...common };
-        for (const service of ['sqs', 's3', 'dynamodb'] as const) {
+        for (const service of ['sqs', 'sns', 's3', 'dynamodb'] as const) {
           const counter = await startRequestCounter({
             target: aws.endpoints[service],
             label,

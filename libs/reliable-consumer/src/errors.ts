@@ -95,3 +95,17 @@ export class HandlerAbortedError extends TransientError {
     this.reason = reason;
   }
 }
+
+/**
+ * An ack whose `deleteAfter` resolved false: the message was deliberately not deleted and reappears
+ * after its visibility timeout. Reported as the outcome's settleError; not an SQS failure.
+ */
+export class AckWithheldError extends TransientError {
+  override readonly name = 'AckWithheldError';
+  constructor() {
+    super(
+      'ACK_WITHHELD',
+      'the handler withheld the delete (its deleteAfter resolved false): the message reappears after its visibility timeout',
+    );
+  }
+}

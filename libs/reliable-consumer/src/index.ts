@@ -13,6 +13,7 @@ export type {
   LedgerError,
   ResolvedLeaseLedgerOptions,
 } from './ledger/types.ts';
+export type { AnnotationOutcome } from './ledger/annotationBatcher.ts';
 export { LEASE_STATUSES, TERMINAL_STATUSES } from './ledger/constants.ts';
 export { withLease } from './lease/withLease.ts';
 export type {
@@ -42,7 +43,13 @@ export type {
 } from './consumer/types.ts';
 export { putObjectOnce } from './s3/putObjectOnce.ts';
 export type { PutObjectOnceInput, PutObjectOnceOptions, PutObjectOnceResult } from './s3/putObjectOnce.ts';
-export { HandlerAbortedError, InvalidOptionsError, LeaseLostError, ObjectConflictError } from './errors.ts';
+export {
+  AckWithheldError,
+  HandlerAbortedError,
+  InvalidOptionsError,
+  LeaseLostError,
+  ObjectConflictError,
+} from './errors.ts';
 export type { LeaseLostReason } from './errors.ts';
 export { readMaxReceiveCount } from './config/queueSettings.ts';
 export {

@@ -72,6 +72,9 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
       leaseDurationMs: config.leaseDurationMs,
       retentionMs: config.ledgerRetentionMs,
       ttlAttribute: 'expiresAt',
+      // The completion markers' removal (annotateLater) waits as long as the message deletes do:
+      // both are bookkeeping after the job's outcome is recorded.
+      annotationLingerMs: config.deleteLingerMs,
     },
   );
   const pool = createRenderPool({ metrics: deps.metrics }, { threads: config.renderThreads });
@@ -148,6 +151,8 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
     },
     async stop(options) {
       await consumer.stop(options);
+      // The handlers are done: their queued marker removals go out now rather than after the linger.
+      await ledger.flushAnnotations();
     },
     close: () => pool.close(),
   };

@@ -16,7 +16,7 @@ import {
 import { classifyError } from '@platform/errors';
 import { withProcessSpan } from '@platform/telemetry';
 import { Consumer } from 'sqs-consumer';
-import { HandlerAbortedError } from '../errors.ts';
+import { AckWithheldError, HandlerAbortedError } from '../errors.ts';
 import { backoffDelaySeconds } from './backoff.ts';
 import { createDeleteBatcher } from './deleteBatcher.ts';
 import { sendToDeadLetterQueue } from './dlq.ts';
@@ -162,6 +162,9 @@ export function createReliableConsumer<C extends ContractName>(
     try {
       switch (settlement.kind) {
         case 'ack':
+          if (settlement.deleteAfter !== undefined && !(await settlement.deleteAfter.catch(() => false))) {
+            return new AckWithheldError();
+          }
           await ackDelete(message);
           return undefined;
         case 'retry':
@@ -364,6 +367,8 @@ export function createReliableConsumer<C extends ContractName>(
           const settleError = await settling;
           if (settleError === undefined) {
             messageLog[settlement.kind === 'dead-letter' ? 'warn' : 'info'](logFields, 'message settled');
+          } else if (settleError instanceof AckWithheldError) {
+            messageLog.warn(logFields, 'message left for redelivery: the handler withheld its delete');
           } else {
             // Not fatal: SQS redelivers after visibility lapses, and the handler's idempotency absorbs it.
             messageLog.error({ ...logFields, err: settleError }, 'settling the message with SQS failed');
@@ -385,8 +390,9 @@ export function createReliableConsumer<C extends ContractName>(
           );
         };
         // The span measures the message's processing, not the wait for neighbours in the delete
-        // batch: an ack that lingers ends its span now and is logged and reported once SQS answered.
-        if (settlement.kind === 'ack' && deleter !== undefined) {
+        // batch (or for the handler's deleteAfter): such an ack ends its span now and is logged and
+        // reported once SQS answered.
+        if (settlement.kind === 'ack' && (deleter !== undefined || settlement.deleteAfter !== undefined)) {
           lingering = { span, finish };
           return;
         }

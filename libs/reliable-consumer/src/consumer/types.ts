@@ -12,7 +12,17 @@ export interface ConsumerLogger {
 }
 
 export type HandlerOutcome =
-  | { kind: 'ack' }
+  | {
+      kind: 'ack';
+      /**
+       * Delete the message only once this resolves true (the handler's slot is free meanwhile). For
+       * bookkeeping that must land before the message may go, but that nobody needs to wait for:
+       * e.g. a marker whose removal says "the event is out", so that a marker is never left behind
+       * a deleted message. false (or a rejection): the message is not deleted and reappears after
+       * its visibility timeout, a redelivery the handler's idempotency absorbs.
+       */
+      deleteAfter?: Promise<boolean>;
+    }
   | { kind: 'retry'; reason: string; delaySeconds?: number }
   /** Not a failure: e.g. the lease is live elsewhere. The message stays invisible `delaySeconds`. */
   | { kind: 'defer'; delaySeconds: number }

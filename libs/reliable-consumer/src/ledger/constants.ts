@@ -54,3 +54,6 @@ export const DEFAULT_MAX_CLOCK_SKEW_MS = 1_000;
 export const DEFAULT_MAX_SAFETY_MARGIN_MS = 1_000;
 /** Extra tries of an acquire whose request failed in transit (same lease token, so it stays idempotent). */
 export const DEFAULT_ACQUIRE_RETRIES = 2;
+
+/** The longest annotateLater linger: a marker left longer reads as pending to anyone looking. */
+export const MAX_ANNOTATION_LINGER_MS = 1_000;

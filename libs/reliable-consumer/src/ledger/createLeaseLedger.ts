@@ -4,11 +4,13 @@ import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { classifyError } from '@platform/errors';
 import { InvalidOptionsError, LeaseLostError, type LeaseLostReason } from '../errors.ts';
+import { createAnnotationBatcher } from './annotationBatcher.ts';
 import {
   DEFAULT_ACQUIRE_RETRIES,
   DEFAULT_MAX_CLOCK_SKEW_MS,
   DEFAULT_MAX_SAFETY_MARGIN_MS,
   DEAD_LETTERABLE_STATUSES,
+  MAX_ANNOTATION_LINGER_MS,
   FREELY_ACQUIRABLE_STATUSES,
   RESERVED_ATTRIBUTES,
 } from './constants.ts';
@@ -22,9 +24,13 @@ import type {
   LeaseLedgerDeps,
   LeaseLedgerOptions,
   LeaseRecord,
+  LeaseStatus,
   LedgerError,
   ResolvedLeaseLedgerOptions,
 } from './types.ts';
+
+// A deferred annotation is nobody's critical path: bounded so a flush on shutdown cannot hang.
+const ANNOTATION_CALL_TIMEOUT_MS = 5_000;
 
 /*
  * Acquire timeline of one key (t = the acquiring worker's clock, epoch ms):
@@ -71,6 +77,15 @@ function resolveOptions(options: LeaseLedgerOptions): ResolvedLeaseLedgerOptions
   const safetyMarginMs =
     options.safetyMarginMs ?? Math.min(DEFAULT_MAX_SAFETY_MARGIN_MS, Math.floor(lease / 10));
   const acquireRetries = options.acquireRetries ?? DEFAULT_ACQUIRE_RETRIES;
+  const annotationLingerMs = options.annotationLingerMs ?? 0;
+  if (
+    !Number.isInteger(annotationLingerMs) ||
+    annotationLingerMs < 0 ||
+    annotationLingerMs > MAX_ANNOTATION_LINGER_MS
+  )
+    problems.push(
+      `annotationLingerMs must be an integer from 0 to ${MAX_ANNOTATION_LINGER_MS}, got ${annotationLingerMs}`,
+    );
   for (const [name, value] of [
     ['clockSkewAllowanceMs', clockSkewAllowanceMs],
     ['safetyMarginMs', safetyMarginMs],
@@ -94,6 +109,7 @@ function resolveOptions(options: LeaseLedgerOptions): ResolvedLeaseLedgerOptions
     clockSkewAllowanceMs,
     safetyMarginMs,
     acquireRetries,
+    annotationLingerMs,
   };
 }
 
@@ -162,6 +178,27 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
     ]
       .filter(Boolean)
       .join(' ');
+
+  /** A change of service fields on a record in `status`, no lease involved (annotate, annotateLater). */
+  function annotation(key: string, status: LeaseStatus, changes: FieldChanges) {
+    const names: Record<string, string> = { '#key': keyName, '#status': 'status' };
+    const values: Record<string, unknown> = { ':status': status };
+    const { sets, removes } = fieldFragments(changes, names, values);
+    return {
+      Key: { [keyName]: key },
+      UpdateExpression: expression(sets, removes),
+      ConditionExpression: 'attribute_exists(#key) AND #status = :status',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  const annotations = createAnnotationBatcher({
+    ddb,
+    tableName,
+    lingerMs: resolved.annotationLingerMs,
+    signal: () => AbortSignal.timeout(ANNOTATION_CALL_TIMEOUT_MS),
+  });
 
   /**
    * Runs one conditional update; on ConditionalCheckFailed returns the item as it was (ALL_OLD), so
@@ -550,21 +587,15 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
     },
 
     async annotate(key, status, changes, call) {
-      const names: Record<string, string> = { '#key': keyName, '#status': 'status' };
-      const values: Record<string, unknown> = { ':status': status };
-      const { sets, removes } = fieldFragments(changes, names, values);
-      const result = await conditionalUpdate(
-        {
-          Key: { [keyName]: key },
-          UpdateExpression: expression(sets, removes),
-          ConditionExpression: 'attribute_exists(#key) AND #status = :status',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-        call,
-      );
+      const result = await conditionalUpdate(annotation(key, status, changes), call);
       return result.ok ? toRecord(result.item) : undefined;
     },
+
+    annotateLater(key, status, changes) {
+      return annotations.enqueue(key, annotation(key, status, changes));
+    },
+
+    flushAnnotations: () => annotations.flush(),
 
     async get(key, call) {
       const output = await ddb.send(

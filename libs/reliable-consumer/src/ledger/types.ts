@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AnnotationOutcome } from './annotationBatcher.ts';
 import type { LEASE_STATUSES } from './constants.ts';
 
 export type LeaseStatus = (typeof LEASE_STATUSES)[number];
@@ -94,6 +95,11 @@ export interface LeaseLedgerOptions {
   safetyMarginMs?: number;
   /** Extra tries of an acquire whose request failed in transit (same token). Default 2. */
   acquireRetries?: number;
+  /**
+   * How long an `annotateLater` waits for other records' annotations to share one call, ms
+   * (0..1000). Default 0: sent at once, one call each.
+   */
+  annotationLingerMs?: number;
 }
 
 export interface FailOptions {
@@ -127,6 +133,7 @@ export interface ResolvedLeaseLedgerOptions {
   clockSkewAllowanceMs: number;
   safetyMarginMs: number;
   acquireRetries: number;
+  annotationLingerMs: number;
 }
 
 export interface LeaseLedger {
@@ -170,6 +177,15 @@ export interface LeaseLedger {
     changes: FieldChanges,
     options?: CallOptions,
   ): Promise<LeaseRecord | undefined>;
+  /**
+   * annotate() for a change nobody waits for (e.g. clearing a marker once its event is out):
+   * queued and sent with other records' in one TransactWriteItems after `annotationLingerMs`
+   * (annotationBatcher.ts). Resolves with the outcome, never rejects; `flushAnnotations()` sends
+   * what is queued at once (shutdown).
+   */
+  annotateLater(key: string, status: LeaseStatus, changes: FieldChanges): Promise<AnnotationOutcome>;
+  /** Sends every queued annotateLater now and waits for them all to settle. */
+  flushAnnotations(): Promise<void>;
   /** Lease time left on the holder's monotonic deadline, ms (negative once past). */
   remainingMs(lease: Lease): number;
   /**

@@ -42,6 +42,13 @@ export interface PutObjectOnceOptions {
    * a retry after a 503 or a lost answer can go out after a pause long past the lease.
    */
   beforeEachAttempt?: () => void;
+  /**
+   * The body's SHA-256 (hex) when the caller already has it (the image worker's render thread
+   * hashes what it encoded), sparing a second pass over the bytes on this thread. Trusting it is
+   * safe: it becomes the PUT's `x-amz-checksum-sha256`, which S3 verifies against the bytes it
+   * receives, so a wrong value is refused (BadDigest), never stored.
+   */
+  sha256?: string;
 }
 
 export interface PutObjectOnceResult {
@@ -75,7 +82,10 @@ export async function putObjectOnce(
   options: PutObjectOnceOptions = {},
 ): Promise<PutObjectOnceResult> {
   const body = typeof input.Body === 'string' ? Buffer.from(input.Body, 'utf8') : input.Body;
-  const digest = createHash('sha256').update(body).digest();
+  const digest =
+    options.sha256 !== undefined && /^[0-9a-f]{64}$/.test(options.sha256)
+      ? Buffer.from(options.sha256, 'hex')
+      : createHash('sha256').update(body).digest();
   const sha256 = digest.toString('hex');
   const checksumBase64 = digest.toString('base64');
   const retries = options.retries ?? 3;

@@ -81,6 +81,7 @@ export function createInMemoryLedger(): InMemoryLedger {
       clockSkewAllowanceMs: SKEW_MS,
       safetyMarginMs: MARGIN_MS,
       acquireRetries: 0,
+      annotationLingerMs: 0,
     },
     remainingMs: (lease) => lease.localDeadline - ledger.now,
     assertLive(lease, before) {
@@ -200,6 +201,13 @@ export function createInMemoryLedger(): InMemoryLedger {
       const record = records.get(key);
       return record?.status === status ? structuredClone(record) : undefined;
     },
+
+    async annotateLater(key, status) {
+      calls.push('annotateLater');
+      return records.get(key)?.status === status ? { kind: 'applied' } : { kind: 'not-in-status' };
+    },
+
+    async flushAnnotations() {},
   };
   return ledger;
 }

@@ -66,6 +66,45 @@ test('uploads with If-None-Match and a SHA-256 checksum, storing sha256 metadata
   t.is(await stored.Body?.transformToString(), 'pixels');
 });
 
+test('a hash the caller already has is used as is (S3 verifies it on arrival); a malformed one is recomputed', async (t) => {
+  const { aws, s3 } = await setup(t);
+  const sent: Array<Record<string, unknown>> = [];
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutObjectCommand') sent.push(args.input as Record<string, unknown>);
+      return next(args);
+    },
+    { step: 'initialize', name: 'capturePutInput' },
+  );
+  // Not the body's hash: proves the given value is what goes on the wire, not a second digest.
+  // (Real S3 would refuse this PUT with BadDigest; fauxqs does not verify checksums.)
+  const given = createHash('sha256').update('something else').digest();
+  const result = await putObjectOnce(
+    s3,
+    {
+      Bucket: aws.bucket,
+      Key: `generated/${randomUUID()}.png`,
+      Body: body('pixels'),
+      ContentType: 'image/png',
+    },
+    { sha256: given.toString('hex') },
+  );
+  t.is(result.sha256, given.toString('hex'));
+  t.like(sent[0], { ChecksumSHA256: given.toString('base64'), Metadata: { sha256: given.toString('hex') } });
+
+  const recomputed = await putObjectOnce(
+    s3,
+    {
+      Bucket: aws.bucket,
+      Key: `generated/${randomUUID()}.png`,
+      Body: body('pixels'),
+      ContentType: 'image/png',
+    },
+    { sha256: 'NOT-A-HASH' },
+  );
+  t.is(recomputed.sha256, createHash('sha256').update('pixels').digest('hex'));
+});
+
 test('412 on an object with the same bytes is success: already-present, nothing overwritten', async (t) => {
   const { aws, s3, counter } = await setup(t);
   const Key = `generated/${randomUUID()}.png`;

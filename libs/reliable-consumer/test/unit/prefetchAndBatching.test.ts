@@ -284,3 +284,35 @@ test('a held message whose visibility lapsed while held (the process was paused)
   t.true(dropped.every((e) => e.reason === 'HOLD_VISIBILITY_LAPSED'));
   t.deepEqual(ran, ['job-0'], 'the lapsed ones never ran here');
 });
+
+test('an ack with deleteAfter frees its slot at once, deletes only once it resolves true, and leaves the message when it resolves false', async (t) => {
+  const bookkeeping = new Map<string, { promise: Promise<boolean>; resolve: (ok: boolean) => void }>();
+  const { consumer, submit, spy, callsOf, messages } = setup(t, {
+    concurrency: 1,
+    handler: async (ctx) => {
+      let resolve!: (ok: boolean) => void;
+      const promise = new Promise<boolean>((r) => (resolve = r));
+      bookkeeping.set(ctx.payload.jobId, { promise, resolve });
+      return { kind: 'ack', deleteAfter: promise };
+    },
+  });
+  await submit(2);
+  consumer.start();
+  // One slot: the second job can only start if the first's slot was freed before its deleteAfter settled.
+  await waitFor(() => bookkeeping.size === 2 && consumer.inFlight === 0, {
+    description: 'both handlers returned while their deletes wait',
+  });
+  t.is(callsOf('DeleteMessage').length + callsOf('DeleteMessageBatch').length, 0, 'nothing deleted yet');
+  t.is(messages(QUEUE).length, 2);
+
+  bookkeeping.get('job-0')?.resolve(true);
+  bookkeeping.get('job-1')?.resolve(false);
+  const acked = await spy.waitFor({ bindings: { jobId: 'job-0' } }, 'ack');
+  const withheld = await spy.waitFor({ bindings: { jobId: 'job-1' } }, 'ack');
+  t.is(acked.settleError, undefined);
+  t.is((withheld.settleError as { code?: string } | undefined)?.code, 'ACK_WITHHELD');
+  await waitFor(() => messages(QUEUE).length === 1, { description: 'job-0 deleted' });
+  const left = messages(QUEUE)[0];
+  t.truthy(left);
+  t.regex(left?.body ?? '', /job-1/, 'the withheld one stays for its redelivery');
+});

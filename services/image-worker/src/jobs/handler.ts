@@ -352,7 +352,7 @@ export function createImageJobHandler(
     return outcome;
   }
 
-  /** Publishes the completion event, then clears the marker. A failed publish retries the delivery. */
+  /** Publishes the completion event, then has the marker cleared. A failed publish retries the delivery. */
   async function publishCompleted(ctx: JobContext, record: LeaseRecord): Promise<HandlerOutcome> {
     const events = deps.events;
     if (events === undefined) return { kind: 'ack' };
@@ -363,15 +363,24 @@ export function createImageJobHandler(
       ctx.log.warn({ err: error }, 'completion event not published; the redelivery publishes it');
       return { kind: 'retry', reason: 'EVENT_PUBLISH_FAILED' };
     }
-    try {
-      await ledger.annotate(record.key, 'COMPLETED', { remove: ['eventPending'] }, { signal: ctx.signal });
-    } catch (error) {
-      // Published; a marker left set means at most one duplicate event on a later duplicate delivery.
-      ctx.log.warn({ err: error }, 'completion event published but its marker not cleared');
-    }
     // Debug only: "job attempt ended" (outcome completed) is the job's line; a failed publish warns.
     ctx.log.debug({ topicArn: events.topicArn }, 'completion event published');
-    return { kind: 'ack' };
+    // Nobody waits for the marker's removal: it goes out with other jobs' in one call after the
+    // ledger's linger while the slot takes the next job. The message is deleted only once the
+    // marker is gone, so a marker is never left behind a deleted message: if this write fails, or
+    // the process dies inside the linger, the message reappears and its redelivery publishes again
+    // (a duplicate event, which consumers dedupe on job id) and clears the marker.
+    const cleared = ledger
+      .annotateLater(record.key, 'COMPLETED', { remove: ['eventPending'] })
+      .then((outcome) => {
+        if (outcome.kind !== 'failed') return true;
+        ctx.log.warn(
+          { err: outcome.error },
+          'completion event published but its marker not cleared; the message is left for redelivery',
+        );
+        return false;
+      });
+    return { kind: 'ack', deleteAfter: cleared };
   }
 
   /** Best effort: the verdict is in the ledger (and `jobs list`), and a redelivery would publish again. */
@@ -460,6 +469,8 @@ export function createImageJobHandler(
         signal: ctx.signal,
         headFirst: attempt > 1,
         beforeEachAttempt: () => held.assertLive('the upload'),
+        // Hashed by the render thread over these bytes; S3 verifies it on arrival.
+        sha256: image.sha256,
       },
     );
     const upload = put.kind;

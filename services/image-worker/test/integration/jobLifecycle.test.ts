@@ -10,12 +10,14 @@ import {
   type ImageJobsDeps,
 } from '@platform/image-jobs';
 import {
+  startRequestCounter,
   useIsolatedAws,
   waitFor,
   waitForMessageCount,
   waitForQueueEmpty,
   type IsolatedAws,
 } from '@platform/testkit';
+import { createAwsClients } from '@platform/aws-resources';
 import test from 'ava';
 import { submitImageJob as sendOnly } from '../../src/jobs/submit.ts';
 import { startInProcessWorker } from '../helpers/inProcessWorker.ts';
@@ -92,7 +94,11 @@ test('completion events: one per job, published after the ledger says COMPLETED,
     const payload = event.payload as ImageJobCompleted;
     const job = await getJob(deps, payload.jobId, target);
     t.is(job?.state, 'COMPLETED');
-    t.false(job?.eventPending, 'the marker is cleared after the publish');
+    // Cleared after the publish, in a deferred call shared with other jobs' (the ledger's linger).
+    await waitFor(async () => (await getJob(deps, payload.jobId, target))?.eventPending === false, {
+      timeoutMs: 10_000,
+      description: `the marker of ${payload.jobId} cleared after the publish`,
+    });
     t.is(payload.sha256, job?.result?.sha256 ?? 'missing');
     t.is(payload.s3Uri, job?.result?.s3Uri ?? 'missing');
     t.is(payload.attempts, 1);
@@ -101,6 +107,56 @@ test('completion events: one per job, published after the ledger says COMPLETED,
     t.is(event.message.MessageAttributes?.contract?.StringValue, 'image.job.completed');
   }
   t.is(seen.find((e) => e.payload.jobId === jobs[0]?.jobId)?.payload.correlationId, 'ev-1');
+});
+
+test('the marker cannot be removed: the message is not deleted, its redelivery publishes again and removes it', async (t) => {
+  const aws = await useIsolatedAws(t);
+  const { deps, target } = wiring(aws);
+  // DynamoDB through a counter that fails every try of the first marker removal (the SDK's own
+  // retries included), as an outage right after the publish would.
+  const ddb = await startRequestCounter({
+    target: aws.endpoints.dynamodb,
+    keepBodies: (r) => r.operation === 'UpdateItem' || r.operation === 'TransactWriteItems',
+  });
+  const clients = createAwsClients({ ...aws.env, AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint });
+  t.teardown(async () => {
+    clients.destroy();
+    await ddb.close();
+  });
+  const removesMarker = (r: { body?: string }) =>
+    /REMOVE #r0/.test(r.body ?? '') && /eventPending/.test(r.body ?? '');
+  const tries = await clients.dynamodb.config.maxAttempts();
+  const outage = ddb.addFault({ match: removesMarker, status: 500, times: tries });
+  const job = testJob();
+  await submitImageJob(deps, job, target);
+  const w = startInProcessWorker(t, aws, {
+    clients: { ...aws.clients, documentClient: clients.documentClient },
+  });
+
+  // The first delivery publishes, fails to remove the marker and withholds its delete; after the
+  // visibility timeout (4 s) the redelivery finds COMPLETED + marker, publishes again, removes it.
+  const seen: ReceivedEvent[] = [];
+  await waitFor(
+    async () => {
+      seen.push(...(await drainEvents(aws)));
+      return seen.length >= 2;
+    },
+    { timeoutMs: 60_000, description: 'the event, then its republication on the redelivery' },
+  );
+  await waitForQueueEmpty(aws.clients.sqs, aws.urls.imageJobs, { timeoutMs: 30_000 });
+  t.is(outage.hits, tries);
+  t.deepEqual(
+    seen.map((e) => e.payload.jobId),
+    [job.jobId, job.jobId],
+    'a duplicate event (deduped on job id by consumers), never a lost one',
+  );
+  const after = await getJob(deps, job.jobId, target);
+  t.is(after?.state, 'COMPLETED');
+  t.false(after?.eventPending, 'the marker is gone once the message is');
+  t.is(after?.attempts, 1, 'rendered once');
+  const acks = w.spy.events({ bindings: { jobId: job.jobId } }, 'ack');
+  t.is((acks[0]?.settleError as { code?: string } | undefined)?.code, 'ACK_WITHHELD');
+  t.is(acks.at(-1)?.settleError, undefined);
 });
 
 test('cancel a QUEUED job: its delivery is acknowledged without work and nothing is stored', async (t) => {
