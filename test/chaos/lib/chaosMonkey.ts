@@ -126,6 +126,10 @@ export class ChaosMonkey {
         log(`SIGKILL pid ${pid} (slot ${slot})${why === undefined ? '' : ` ${why}`}; restarted`);
         return;
       case 'term': {
+        // A running process's SIGTERM. A slot restarted a moment ago may still be inside Node's own
+        // start-up, before any JavaScript could install a handler (where no program can exit 0):
+        // start-up SIGTERMs are `term-at-startup`'s, which waits for the preload's handlers first.
+        await fleet.waitReady(slot, Math.max(graceMs, this.#o.startupGraceMs ?? 30_000));
         const life = await fleet.terminate(slot, graceMs);
         log(`SIGTERM pid ${pid} (slot ${slot}): ${exitText(life)}; restarted`);
         return;

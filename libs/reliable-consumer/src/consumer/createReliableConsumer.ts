@@ -321,6 +321,20 @@ export function createReliableConsumer<C extends ContractName>(
           } as unknown as HandlerContext<C>;
           try {
             settlement = await opts.handler(ctx);
+            if (
+              settlement.kind === 'dead-letter' &&
+              controller.signal.reason instanceof HandlerAbortedError &&
+              controller.signal.reason.reason === 'heartbeat-failed'
+            ) {
+              // The message may no longer be ours (its visibility lapsed, e.g. a pause, and another
+              // worker may hold it): a DLQ copy now would be a second one beside that worker's, which
+              // a standard queue cannot deduplicate. Leave it: its next delivery dead-letters it.
+              messageLog.warn(
+                { reason: settlement.reason },
+                'dead-letter skipped: the message was lost while its handler ran',
+              );
+              settlement = settlementForError(controller.signal.reason, controller.signal, receiveCount);
+            }
           } catch (error) {
             settlement = settlementForError(error, controller.signal, receiveCount);
             messageLog.warn({ err: error, settlement: settlement.kind }, 'handler failed');

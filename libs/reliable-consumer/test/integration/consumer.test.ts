@@ -268,6 +268,36 @@ test('a failing heartbeat hook (lease lost) aborts the handler signal and the me
   t.is(counts.visible + counts.inFlight, 1, 'not deleted');
 });
 
+test('a handler that still answers dead-letter after losing its message makes no DLQ copy (the next delivery decides)', async (t) => {
+  const aws = await useQueues(t);
+  await sendJob(aws.clients.sqs, aws.urls.imageJobs);
+  const { outcomes } = startConsumer(t, aws, {
+    heartbeatIntervalSeconds: 0.2,
+    handler: async (ctx) => {
+      ctx.onHeartbeat(async () => {
+        throw new LeaseLostError({
+          key: 'k',
+          owner: 'me',
+          version: 1,
+          reason: 'expired',
+          current: undefined,
+        });
+      });
+      await new Promise<void>((resolve) =>
+        ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      // e.g. poison detected, its ledger write slow past a pause: the verdict arrives too late.
+      return { kind: 'dead-letter', reason: 'RENDER_LIMIT_EXCEEDED' };
+    },
+  });
+  await waitFor(() => outcomes.length === 1, { description: 'one outcome' });
+  t.like(outcomes[0], { kind: 'abandoned', reason: 'HEARTBEAT_FAILED' });
+  const dlq = await queueCounts(aws.clients.sqs, aws.urls.imageJobsDlq);
+  t.is(dlq.visible + dlq.inFlight, 0, 'no DLQ copy');
+  const counts = await queueCounts(aws.clients.sqs, aws.urls.imageJobs);
+  t.is(counts.visible + counts.inFlight, 1, 'the original is still there');
+});
+
 test('concurrency is independent of batch size: never more than `concurrency` handlers or received messages', async (t) => {
   const aws = await useQueues(t);
   const total = 12;
