@@ -48,7 +48,8 @@ const spec = {
     0,
     10_000,
   )({
-    default: 10,
+    // About one request's interval at ~45 req/s per pod (docs/performance.md, "Batched post-response work").
+    default: 25,
     desc: "how long the request path's first sms.requested waits for others to share its SendMessageBatch",
   }),
   SHUTDOWN_TIMEOUT_MS: intInRange(0, 120_000)({ default: 10_000 }),

@@ -399,7 +399,7 @@ async function withCountedAws(t: ExecutionContext, options: HarnessOptions = {})
 }
 
 // Long enough that only drain() sends the batch: every request of the test is in it, whatever the
-// machine's pace. (The default linger is a few milliseconds.)
+// machine's pace. (The default linger is 25 ms.)
 const HOLD_THE_BATCH = { OUTBOX_SEND_LINGER_MS: '10000' };
 
 test('invitations close together share one SendMessageBatch and one BatchWriteItem of outbox deletes', async (t) => {

@@ -97,7 +97,7 @@ test('share cards: off without their variables, on with all three, refused with 
 });
 
 test("OUTBOX_SEND_LINGER_MS: the request path's batch linger, defaulted and bounded", (t) => {
-  t.is(readInviteApiConfig(base).outbox.sendLingerMs, 10);
+  t.is(readInviteApiConfig(base).outbox.sendLingerMs, 25);
   t.is(readInviteApiConfig({ ...base, OUTBOX_SEND_LINGER_MS: '0' }).outbox.sendLingerMs, 0);
   for (const bad of ['-1', '10001', '5ms', '2.5']) {
     t.true(
