@@ -102,3 +102,31 @@ export function classifyError(error: unknown): Classification {
   }
   return { kind: 'transient', code: name === 'Error' ? 'UNKNOWN' : name, message };
 }
+
+/**
+ * One failed entry of a batch call (SendMessageBatch's `Failed`, SNS PublishBatch's): the error
+ * is not thrown, it is described by a code, a message and whose fault it was.
+ */
+export interface BatchEntryFailure {
+  Code?: string | undefined;
+  Message?: string | undefined;
+  /** True when the entry itself was wrong (the sender's fault), false for the service's. */
+  SenderFault?: boolean | undefined;
+}
+
+/**
+ * The verdict on one failed batch entry, by the same rules as classifyError: a content refusal
+ * (the sender's fault) is permanent and `contentRefused`; throttling names and the service's own
+ * faults (`SenderFault: false`, e.g. InternalError) are transient; any other sender fault is
+ * permanent (the entry's request is wrong, e.g. InvalidParameterValue for a message too long).
+ * Codes may carry the emulator's query prefix, as thrown names do.
+ * Source: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_BatchResultErrorEntry.html
+ */
+export function classifyBatchEntryFailure(entry: BatchEntryFailure): Classification {
+  const code = (entry.Code ?? 'UNKNOWN').replace(SQS_QUERY_PREFIX, '');
+  const message = entry.Message ?? code;
+  if (THROTTLING_NAMES.has(code)) return { kind: 'transient', code, message };
+  if (entry.SenderFault !== true) return { kind: 'transient', code, message };
+  if (CONTENT_REFUSED_NAMES.has(code)) return { kind: 'permanent', code, message, contentRefused: true };
+  return { kind: 'permanent', code, message };
+}

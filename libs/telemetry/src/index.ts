@@ -31,7 +31,12 @@ export {
 } from './metrics/emf.ts';
 export type { EmfDocument } from './metrics/emf.ts';
 
-export { injectTraceContext, extractTraceContext, SQS_MAX_MESSAGE_ATTRIBUTES } from './sqsPropagation.ts';
+export {
+  injectTraceContext,
+  writeTraceContext,
+  extractTraceContext,
+  SQS_MAX_MESSAGE_ATTRIBUTES,
+} from './sqsPropagation.ts';
 export type { SqsAttributes } from './sqsPropagation.ts';
 export { withProcessSpan, queueNameFromUrl, runInSpan } from './processSpan.ts';
 export type { ProcessSpanOptions } from './processSpan.ts';

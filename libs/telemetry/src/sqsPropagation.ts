@@ -71,6 +71,20 @@ export function injectTraceContext(
   return attributes;
 }
 
+/**
+ * Writes the given context into the attributes even where the instrumentation would inject: for a
+ * message sent in a batch (SendMessageBatch) on behalf of a request that is not the batch's, the
+ * instrumentation would give every entry the batch span's context, cutting each message off from
+ * its own trace. With ours written first, the propagator keeps it. A traceparent already there
+ * stays, as does the message when there is no room (SQS's 10 attributes).
+ */
+export function writeTraceContext(attributes: SqsAttributes, ctx: Context): SqsAttributes {
+  if (Object.keys(attributes).length + propagation.fields().length > SQS_MAX_MESSAGE_ATTRIBUTES)
+    return attributes;
+  propagation.inject(ctx, attributes, setter);
+  return attributes;
+}
+
 /** Reads the producer's context from a received message's attributes. */
 export function extractTraceContext(
   attributes: SqsAttributes | undefined,

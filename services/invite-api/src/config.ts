@@ -44,6 +44,14 @@ const spec = {
   OUTBOX_RELAY_INTERVAL_MS: intInRange(50, 600_000)({ default: 2000 }),
   OUTBOX_GRACE_MS: intInRange(0, 600_000)({ default: 10_000 }),
   SQS_SEND_TIMEOUT_MS: intInRange(100, 60_000)({ default: 3000 }),
+  OUTBOX_SEND_LINGER_MS: intInRange(
+    0,
+    10_000,
+  )({
+    // About one request's interval at ~45 req/s per pod (docs/performance.md, "Batched post-response work").
+    default: 25,
+    desc: "how long the request path's first sms.requested waits for others to share its SendMessageBatch",
+  }),
   SHUTDOWN_TIMEOUT_MS: intInRange(0, 120_000)({ default: 10_000 }),
 
   // The invitation product (docs/invitations.md, "Expiry, revoke and resend" and "Rewards").
@@ -102,7 +110,7 @@ export interface InviteApiConfig {
   ipLimit: { limit: number; windowSeconds: number };
   trustedProxyHops: number;
   bodyLimitBytes: number;
-  outbox: { relayIntervalMs: number; graceMs: number; sendTimeoutMs: number };
+  outbox: { relayIntervalMs: number; graceMs: number; sendTimeoutMs: number; sendLingerMs: number };
   /** The invite-events consumer (INVITE_EVENTS_CONCURRENCY, _VISIBILITY_TIMEOUT_SECONDS, ...). */
   inviteEvents: QueueConsumerSettings;
   shutdownTimeoutMs: number;
@@ -216,6 +224,7 @@ export function readInviteApiConfig(env: NodeJS.ProcessEnv = process.env): Invit
       relayIntervalMs: raw.OUTBOX_RELAY_INTERVAL_MS,
       graceMs: raw.OUTBOX_GRACE_MS,
       sendTimeoutMs: raw.SQS_SEND_TIMEOUT_MS,
+      sendLingerMs: raw.OUTBOX_SEND_LINGER_MS,
     },
     inviteEvents,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,

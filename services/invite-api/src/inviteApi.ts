@@ -92,7 +92,11 @@ export function createInviteApi(deps: InviteApiDeps, config: InviteApiConfig): I
   const outbox = createOutboxStore({ client }, { table });
   const publisher = createOutboxPublisher(
     { sqs, outbox, logger, metrics, clock },
-    { queueUrl: config.smsRequestsQueueUrl, sendTimeoutMs: config.outbox.sendTimeoutMs },
+    {
+      queueUrl: config.smsRequestsQueueUrl,
+      sendTimeoutMs: config.outbox.sendTimeoutMs,
+      lingerMs: config.outbox.sendLingerMs,
+    },
   );
   const relay = createOutboxRelay(
     { outbox, publisher, logger, clock },

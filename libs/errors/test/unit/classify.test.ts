@@ -1,6 +1,6 @@
 import test from 'ava';
 import { InvalidMessageContents } from '@aws-sdk/client-sqs';
-import { classifyError, PermanentError, TransientError } from '../../src/index.ts';
+import { classifyBatchEntryFailure, classifyError, PermanentError, TransientError } from '../../src/index.ts';
 
 function sdkError(
   name: string,
@@ -119,4 +119,39 @@ test('typed errors keep their cause and details', (t) => {
   t.deepEqual(error.details, { field: 'width' });
   t.false(error.retryable);
   t.is(error.name, 'PermanentError');
+});
+
+test("a failed SendMessageBatch entry: content refusals are the message's, other sender faults the request's, the rest transient", (t) => {
+  // As fauxqs and SQS describe an entry with U+FFFE in its body.
+  t.deepEqual(
+    classifyBatchEntryFailure({
+      Code: 'InvalidMessageContents',
+      Message: 'Invalid characters found.',
+      SenderFault: true,
+    }),
+    {
+      kind: 'permanent',
+      code: 'InvalidMessageContents',
+      message: 'Invalid characters found.',
+      contentRefused: true,
+    },
+  );
+  t.like(
+    classifyBatchEntryFailure({ Code: 'AWS.SimpleQueueService.InvalidAttributeValue', SenderFault: true }),
+    {
+      kind: 'permanent',
+      code: 'InvalidAttributeValue',
+      contentRefused: true,
+    },
+  );
+  const tooLong = classifyBatchEntryFailure({ Code: 'InvalidParameterValue', SenderFault: true });
+  t.is(tooLong.kind, 'permanent');
+  t.falsy(tooLong.contentRefused);
+  t.like(classifyBatchEntryFailure({ Code: 'InternalError', SenderFault: false }), { kind: 'transient' });
+  t.like(classifyBatchEntryFailure({ Code: 'RequestThrottled', SenderFault: true }), { kind: 'transient' });
+  // Not the sender's fault: even a content code is not trusted to be final.
+  t.like(classifyBatchEntryFailure({ Code: 'InvalidMessageContents', SenderFault: false }), {
+    kind: 'transient',
+  });
+  t.like(classifyBatchEntryFailure({}), { kind: 'transient', code: 'UNKNOWN' });
 });

@@ -1,7 +1,12 @@
 import test from 'ava';
 import { ROOT_CONTEXT, TraceFlags, context, propagation, trace } from '@opentelemetry/api';
 import { createPropagator } from '../../src/propagator.ts';
-import { extractTraceContext, injectTraceContext, type SqsAttributes } from '../../src/index.ts';
+import {
+  extractTraceContext,
+  injectTraceContext,
+  writeTraceContext,
+  type SqsAttributes,
+} from '../../src/index.ts';
 import { setSqsInjectionByInstrumentation } from '../../src/sqsPropagation.ts';
 
 propagation.setGlobalPropagator(createPropagator());
@@ -56,5 +61,22 @@ test.serial(
     const headers: Record<string, string> = { traceparent: 'stale' };
     propagation.inject(remote, headers);
     t.is(headers['traceparent'], '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+  },
+);
+
+test.serial(
+  "writeTraceContext writes the given context even with the instrumentation active (a batch's entries)",
+  (t) => {
+    setSqsInjectionByInstrumentation(true);
+    const attributes = writeTraceContext({ a: { DataType: 'String', StringValue: 'x' } }, remote);
+    t.is(attributes['traceparent']?.StringValue, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    const kept = {
+      DataType: 'String',
+      StringValue: '00-11111111111111111111111111111111-2222222222222222-01',
+    };
+    t.is(writeTraceContext({ traceparent: kept }, remote)['traceparent'], kept, 'one already there stays');
+    const full: SqsAttributes = {};
+    for (let i = 0; i < 8; i += 1) full[`a${i}`] = { DataType: 'String', StringValue: 'x' };
+    t.false('traceparent' in writeTraceContext(full, remote), 'no room: left alone');
   },
 );

@@ -1,10 +1,24 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { classifyError, type Classification } from '@platform/errors';
-import type { Logger } from '@platform/telemetry';
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Link,
+} from '@opentelemetry/api';
+import {
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SendMessageBatchResult,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { classifyBatchEntryFailure, classifyError, type Classification } from '@platform/errors';
+import { writeTraceContext, type Logger } from '@platform/telemetry';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
 import type { MetricsPort } from '../service/ports.ts';
 import type { OutboxStore } from '../store/OutboxStore.ts';
-import { tagInvitationSpan } from '../telemetry/invitationSpan.ts';
+import { INVITATION_ID_ATTRIBUTE, tagInvitationSpan } from '../telemetry/invitationSpan.ts';
 
 /**
  * What became of one send:
@@ -21,13 +35,16 @@ export interface OutboxPublisher {
    */
   publish(message: OutboxMessage): Promise<PublishOutcome>;
   /**
-   * publish() once the response in progress is written, without making anyone wait for it: the
-   * request path's send. Safe because the outbox item is committed before this is called: if the
-   * send fails, or the process dies before it happens, the relay sends the item once its grace
-   * (OUTBOX_GRACE_MS) is over. Returns at once, never throws.
+   * The request path's send, after the response and batched across requests: the message joins
+   * the pending batch, which goes out as one SendMessageBatch when it holds 10 entries or when its
+   * first entry has waited `lingerMs` (OUTBOX_SEND_LINGER_MS); the outbox items of the entries SQS
+   * took are then removed in one BatchWriteItem. Each entry carries its own request's trace context.
+   * Safe because the outbox item is committed before this is called: if the send fails, or the
+   * process dies before it happens, the relay sends the item once its grace (OUTBOX_GRACE_MS) is
+   * over. Returns at once, never throws.
    */
   publishAfterResponse(message: OutboxMessage): void;
-  /** Waits for the post-response sends in flight (shutdown, tests). */
+  /** Sends the pending batch at once (no linger) and waits for every batch in flight (shutdown, tests). */
   drain(): Promise<void>;
 }
 
@@ -44,6 +61,19 @@ export interface OutboxPublisherOptions {
   queueUrl: string;
   /** Bound on one send including the SDK's own retries, so a slow SQS cannot hold a request open. */
   sendTimeoutMs: number;
+  /** How long a batch's first message waits for others before the batch is sent (OUTBOX_SEND_LINGER_MS). */
+  lingerMs: number;
+}
+
+/** SendMessageBatch takes at most 10 entries. */
+export const SQS_BATCH_MAX = 10;
+
+const tracer = trace.getTracer('@platform/invite-api');
+
+/** A message waiting in the batch, with the context of the request that published it. */
+interface BatchEntry {
+  message: OutboxMessage;
+  context: Context;
 }
 
 /** The invitation's failure.code when the queue refused its SMS request. */
@@ -124,20 +154,160 @@ export function createOutboxPublisher(
     return 'sent';
   }
 
-  const inFlight = new Set<Promise<unknown>>();
+  /** The verdict on a message SQS did not take (whole call or entry), logged as the relay logs it. */
+  function notSent(message: OutboxMessage, verdict: Classification, error?: unknown): void {
+    const fields = { ...(error === undefined ? {} : { err: error }), invitationId: message.invitationId };
+    if (verdict.kind === 'permanent') {
+      logger.error(
+        { ...fields, code: verdict.code },
+        'sms.requested not sent: SQS refused the request (not its content); the outbox keeps it until that is fixed',
+      );
+    } else {
+      logger.warn({ ...fields, code: verdict.code }, 'sms.requested not sent; the outbox relay will retry');
+    }
+  }
+
+  /** The sent entries' outbox items, in one BatchWriteItem; what is left the relay sends again. */
+  async function removeSent(messages: readonly OutboxMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    const ids = messages.map((message) => message.invitationId);
+    let left: string[];
+    let error: unknown;
+    try {
+      left = await outbox.removeMany(ids);
+    } catch (caught) {
+      left = ids;
+      error = caught;
+    }
+    for (const invitationId of left) {
+      logger.warn(
+        { ...(error === undefined ? {} : { err: error }), invitationId },
+        'sms.requested sent but its outbox item was not removed; the relay will send it again',
+      );
+    }
+    return left.length;
+  }
+
+  /**
+   * One SendMessageBatch in a span of its own (a root: the batch belongs to no single request),
+   * linked to each entry's request. Each entry's traceparent is written here from its own request's
+   * context: the aws-sdk instrumentation would otherwise inject the batch's `send` span into every
+   * entry, and sms-sender would continue the batch's trace instead of the invitation's. The
+   * propagator never overwrites a traceparent already in the attributes, so ours stays.
+   */
+  function sendBatch(batch: readonly BatchEntry[]): Promise<void> {
+    const links: Link[] = batch.flatMap(({ message, context: entryContext }) => {
+      const spanContext = trace.getSpanContext(entryContext);
+      return spanContext === undefined
+        ? []
+        : [{ context: spanContext, attributes: { [INVITATION_ID_ATTRIBUTE]: message.invitationId } }];
+    });
+    return tracer.startActiveSpan(
+      'outbox.publish batch',
+      { kind: SpanKind.INTERNAL, links, attributes: { 'messaging.batch.message_count': batch.length } },
+      ROOT_CONTEXT,
+      async (span) => {
+        try {
+          let result: SendMessageBatchResult;
+          try {
+            result = await sqs.send(
+              new SendMessageBatchCommand({
+                QueueUrl: options.queueUrl,
+                // The index is the entry id: invitation ids need not fit SQS's entry-id alphabet.
+                Entries: batch.map(({ message, context: entryContext }, index) => ({
+                  Id: String(index),
+                  MessageBody: message.body,
+                  MessageAttributes: writeTraceContext({ ...message.attributes }, entryContext),
+                })),
+              }),
+              { abortSignal: AbortSignal.timeout(options.sendTimeoutMs) },
+            );
+          } catch (error) {
+            // Nothing says which entries SQS has: all of them are left to the relay, which sends them
+            // one by one (and marks failed the one whose content is refused, if that was the cause).
+            const verdict = classifyError(error);
+            for (const { message } of batch) notSent(message, verdict, error);
+            span.setStatus({
+              code: SpanStatusCode.ERROR,
+              message: `SendMessageBatch failed (${verdict.code})`,
+            });
+            return;
+          }
+          const sent: OutboxMessage[] = [];
+          for (const entry of result.Successful ?? []) {
+            const message = batch[Number(entry.Id)]?.message;
+            if (message !== undefined) sent.push(message);
+          }
+          const refusals: Promise<PublishOutcome>[] = [];
+          for (const entry of result.Failed ?? []) {
+            const message = batch[Number(entry.Id)]?.message;
+            if (message === undefined) continue;
+            const verdict = classifyBatchEntryFailure(entry);
+            if (verdict.kind === 'permanent' && verdict.contentRefused === true)
+              refusals.push(refused(message, verdict));
+            else notSent(message, verdict);
+          }
+          const [notRemoved] = await Promise.all([removeSent(sent), ...refusals]);
+          span.setAttributes({ 'outbox.batch.sent': sent.length, 'outbox.batch.not_removed': notRemoved });
+          if (sent.length < batch.length)
+            span.setStatus({
+              code: SpanStatusCode.ERROR,
+              message: `${batch.length - sent.length} of ${batch.length} not sent`,
+            });
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  let pending: BatchEntry[] = [];
+  let lingerTimer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<void>>();
+
+  function track(batch: Promise<void>): void {
+    const settled = batch
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'sms.requested batch failed; the outbox relay will send its messages');
+      })
+      .finally(() => inFlight.delete(settled));
+    inFlight.add(settled);
+  }
+
+  /** Takes the pending entries for one batch and stops the linger. */
+  function takePending(): BatchEntry[] {
+    if (lingerTimer !== undefined) clearTimeout(lingerTimer);
+    lingerTimer = undefined;
+    const batch = pending;
+    pending = [];
+    return batch;
+  }
+
+  function flushNow(): void {
+    const batch = takePending();
+    if (batch.length > 0) track(sendBatch(batch));
+  }
+
   return {
     publish,
     publishAfterResponse(message) {
-      // setImmediate: the handler's promise chain (Koa writing the 201) runs in this turn's
-      // microtasks, so the SDK's serialising and signing start after the response is on its way.
-      // The active context (the request's trace) carries over, so the send stays in its trace.
-      const pending = new Promise<PublishOutcome>((resolve) => setImmediate(() => resolve(publish(message))))
-        .catch(() => 'retry' as const)
-        .finally(() => inFlight.delete(pending));
-      inFlight.add(pending);
+      // The active context is the request's (its trace); the entry keeps it for its traceparent.
+      pending.push({ message, context: context.active() });
+      if (pending.length >= SQS_BATCH_MAX) {
+        const batch = takePending();
+        // setImmediate: the handler's promise chain (Koa writing the response) runs in this turn's
+        // microtasks, so the SDK's serialising and signing start after the response is on its way.
+        track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => sendBatch(batch)));
+      } else if (lingerTimer === undefined) {
+        lingerTimer = setTimeout(flushNow, options.lingerMs);
+      }
     },
     async drain() {
-      await Promise.all(inFlight);
+      // Requests finishing meanwhile may add entries: loop until nothing is pending or in flight.
+      do {
+        flushNow();
+        await Promise.all(inFlight);
+      } while (inFlight.size > 0 || pending.length > 0);
     },
   };
 }

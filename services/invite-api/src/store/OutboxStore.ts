@@ -1,11 +1,13 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DeleteCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { MessageAttributeValue as SqsAttributeValue } from '@aws-sdk/client-sqs';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
 import { STATUS_RANK } from '../domain/status.ts';
@@ -32,6 +34,13 @@ export interface OutboxStore {
   /** The message is on the queue: the item is done. */
   remove(invitationId: string): Promise<void>;
   /**
+   * remove() for many items in BatchWriteItem calls of up to 25 deletes. Items DynamoDB leaves
+   * unprocessed (throttling) are retried once after a short pause; the ids still left are returned
+   * (their messages are on the queue: the relay sends them again, harmlessly). Throws when a call
+   * fails as a whole.
+   */
+  removeMany(invitationIds: readonly string[]): Promise<string[]>;
+  /**
    * The queue refused the message for good (its content): the item leaves the relay's partition,
    * keeping the message and the reason for inspection, and the invitation becomes `failed` with
    * that reason, in one transaction. Idempotent.
@@ -53,6 +62,11 @@ export type MarkFailedOutcome =
   | 'invitation-unchanged'
   /** The item was no longer pending (marked or sent by another relay meanwhile): nothing changed. */
   | 'not-pending';
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_WRITE_MAX = 25;
+/** Base pause before the one retry of unprocessed deletes (plus up to as much again, jitter). */
+const UNPROCESSED_RETRY_MS = 50;
 
 /** How long a refused outbox item is kept for inspection before DynamoDB's TTL removes it. */
 export const FAILED_OUTBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
@@ -107,6 +121,41 @@ export function createOutboxStore(
 
     async remove(invitationId) {
       await client.send(new DeleteCommand({ TableName: table, Key: keys.outbox(invitationId) }));
+    },
+
+    async removeMany(invitationIds) {
+      // One key twice in a BatchWriteItem is a ValidationException for the whole call.
+      const unique = [...new Set(invitationIds)];
+      const left: string[] = [];
+      for (let start = 0; start < unique.length; start += BATCH_WRITE_MAX) {
+        let ids = unique.slice(start, start + BATCH_WRITE_MAX);
+        for (let attempt = 0; ids.length > 0; attempt++) {
+          const result = await client.send(
+            new BatchWriteCommand({
+              RequestItems: {
+                [table]: ids.map((id) => ({ DeleteRequest: { Key: keys.outbox(id) } })),
+              },
+            }),
+          );
+          ids = (result.UnprocessedItems?.[table] ?? []).flatMap((request) => {
+            const sk: unknown = request.DeleteRequest?.Key?.sk;
+            const pk: unknown = request.DeleteRequest?.Key?.pk;
+            const id = ids.find((candidate) => {
+              const key = keys.outbox(candidate);
+              return key.pk === pk && key.sk === sk;
+            });
+            return id === undefined ? [] : [id];
+          });
+          if (ids.length === 0) break;
+          if (attempt >= 1) {
+            left.push(...ids);
+            break;
+          }
+          // DynamoDB's advice for unprocessed items is to back off; one short pause, then the relay.
+          await delay(UNPROCESSED_RETRY_MS + Math.random() * UNPROCESSED_RETRY_MS);
+        }
+      }
+      return left;
     },
 
     async markFailed(invitationId, failure, now) {

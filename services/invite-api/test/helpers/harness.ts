@@ -116,7 +116,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const stop = async () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.all([api.relay.stop(), api.consumer.stop({ timeoutMs: 2000 })]);
+    // As main.ts does: the batch still pending after the last response goes out before the queues go.
+    await Promise.all([api.publisher.drain(), api.relay.stop(), api.consumer.stop({ timeoutMs: 2000 })]);
     await metrics.close();
     await aws.cleanup();
   };

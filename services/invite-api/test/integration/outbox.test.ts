@@ -16,6 +16,7 @@ import {
   useIsolatedAws,
   waitFor,
   waitForMessageCount,
+  type ObservedRequest,
   type RequestCounter,
 } from '@platform/testkit';
 import { LOCAL_DEV_JWT, mintToken } from '../../src/auth/mintToken.ts';
@@ -27,6 +28,12 @@ import { keys } from '../../src/store/keys.ts';
 import { startInviteApiProcess } from '../helpers/childService.ts';
 import { useHarness, type Harness, type HarnessOptions } from '../helpers/harness.ts';
 import type { ApiBody } from '../helpers/openapi.ts';
+
+/** The request path's send (after the response, batched across requests). */
+const BATCH_SEND = { service: 'sqs', operation: 'SendMessageBatch' } as const;
+/** Either send: the request path's batch or the relay's single SendMessage. */
+const ANY_SEND = (r: ObservedRequest) =>
+  r.service === 'sqs' && (r.operation === 'SendMessage' || r.operation === 'SendMessageBatch');
 
 /** The service with its SQS client behind a fault-injecting proxy. */
 async function withFaultySqs(
@@ -84,12 +91,12 @@ test('SQS down after the write: 201 anyway, the message waits in the outbox, the
   // The day the invitation was created in: the clock moves 10 minutes on, which may cross midnight.
   const createdAt = now;
   const { h, proxy } = await withFaultySqs(t, { clock: () => now });
-  const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
+  const fault = proxy.addFault({ match: ANY_SEND, status: 500 });
 
   const { status, body } = await invite(h, 'outbox-user', '+14155555001');
   t.is(status, 201, 'the invitation is recorded although SQS refused the message');
   await h.api.publisher.drain(); // the send after the 201 (and the SDK's retries) has given up
-  t.true(fault.hits >= 1, 'SendMessage was attempted and failed');
+  t.true(proxy.count({ ...BATCH_SEND, injected: true }) >= 1, 'SendMessageBatch was attempted and failed');
   const invitationId = String(body.invitationId);
   t.truthy(await outboxItem(h, invitationId), 'the message waits in the outbox');
   t.is((await queueCounts(h.aws.clients.sqs, h.aws.urls.smsRequests)).visible, 0);
@@ -133,7 +140,7 @@ test('SQS down after the write: 201 anyway, the message waits in the outbox, the
 
 test('two relays racing for the same outbox item send it once', async (t) => {
   const { h, proxy } = await withFaultySqs(t);
-  const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
+  const fault = proxy.addFault({ match: BATCH_SEND, status: 500 });
   t.is((await invite(h, 'race-user', '+14155555002')).status, 201);
   await h.api.publisher.drain();
   fault.remove();
@@ -147,7 +154,7 @@ test('two relays racing for the same outbox item send it once', async (t) => {
       metrics: { count: () => undefined },
       clock: Date.now,
     },
-    { queueUrl: h.aws.urls.smsRequests, sendTimeoutMs: 3000 },
+    { queueUrl: h.aws.urls.smsRequests, sendTimeoutMs: 3000, lingerMs: 0 },
   );
   const second = createOutboxRelay(
     { outbox: h.api.outbox, publisher, logger, clock: Date.now },
@@ -164,11 +171,7 @@ test('two relays racing for the same outbox item send it once', async (t) => {
 
 test('the relay loop delivers pending messages on its own once SQS is back', async (t) => {
   const { h, proxy } = await withFaultySqs(t, { env: { OUTBOX_RELAY_INTERVAL_MS: '100' }, startRelay: true });
-  const fault = proxy.addFault({
-    match: { service: 'sqs', operation: 'SendMessage' },
-    status: 500,
-    times: 1000,
-  });
+  const fault = proxy.addFault({ match: ANY_SEND, status: 500, times: 1000 });
   t.is((await invite(h, 'loop-user-1', '+14155555003')).status, 201);
   t.is((await invite(h, 'loop-user-2', '+14155555004')).status, 201);
   await h.api.publisher.drain(); // both post-response sends failed: the relay is left to send them
@@ -179,7 +182,7 @@ test('the relay loop delivers pending messages on its own once SQS is back', asy
 
 /** An invitation whose outbox item is still pending (SQS failed once), its id. */
 async function pendingInvitation(h: Harness, proxy: RequestCounter, user: string, phoneNumber: string) {
-  const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
+  const fault = proxy.addFault({ match: BATCH_SEND, status: 500 });
   const { status, body } = await invite(h, user, phoneNumber);
   await h.api.publisher.drain();
   fault.remove();
@@ -290,20 +293,21 @@ test('marking failed is idempotent and never moves an invitation that moved on',
 test('the 201 does not wait for the SQS send: it goes out after the response, then the outbox item goes', async (t) => {
   const { h, proxy } = await withFaultySqs(t);
   // Held for 2 s at the proxy: a 201 that waited for the send could only arrive after its answer.
-  proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, delayMs: 2000 });
+  proxy.addFault({ match: BATCH_SEND, delayMs: 2000 });
 
   const { status, body } = await invite(h, 'after-user', '+14155555021');
   t.is(status, 201);
-  const sends = () => proxy.requests({ service: 'sqs', operation: 'SendMessage' });
+  const sends = () => proxy.requests(BATCH_SEND);
   t.true(
     sends().every((r) => r.status === undefined),
-    'no SendMessage was answered before the 201',
+    'no SendMessageBatch was answered before the 201',
   );
   const invitationId = String(body.invitationId);
   t.truthy(await outboxItem(h, invitationId), 'the outbox item is still there when the client has its 201');
 
   await h.api.publisher.drain();
   t.is(sends().length, 1, 'one send, by the request path');
+  t.is(proxy.count({ service: 'sqs', operation: 'SendMessage' }), 0, 'none by the relay');
   t.is(sends()[0]?.status, 200);
   t.is(await outboxItem(h, invitationId), undefined, 'removed after the send');
   const messages = await receiveAll(h);
@@ -317,17 +321,13 @@ test('a crash after the 201, before the post-response send reached SQS: the rela
   const proxy = await startRequestCounter({ target: aws.endpoints.sqs });
   t.teardown(() => proxy.close());
   // The process's send is held at the proxy and never forwarded: it dies with the send in flight.
-  proxy.addFault({
-    match: { service: 'sqs', operation: 'SendMessage' },
-    delayMs: 30_000,
-    drop: 'before-forward',
-  });
+  proxy.addFault({ match: BATCH_SEND, delayMs: 30_000, drop: 'before-forward' });
   const { service, baseUrl } = await startInviteApiProcess(t, aws, {
     AWS_ENDPOINT_URL_SQS: proxy.endpoint,
     // The dying process's own relay must not be the one that delivers; its send may not time out first.
     OUTBOX_RELAY_INTERVAL_MS: '600000',
     SQS_SEND_TIMEOUT_MS: '60000',
-    // Share cards off: the only SendMessage is the SMS request's.
+    // Share cards off: the only send is the SMS request's.
     IMAGE_JOBS_QUEUE_URL: '',
     IMAGE_JOBS_TABLE: '',
     ASSETS_BUCKET: '',
@@ -347,13 +347,13 @@ test('a crash after the 201, before the post-response send reached SQS: the rela
   });
   t.is(res.status, 201);
   const invitationId = String(((await res.json()) as ApiBody).invitationId);
-  const sends = () => proxy.requests({ service: 'sqs', operation: 'SendMessage' });
+  const sends = () => proxy.requests(BATCH_SEND);
   await waitFor(() => sends().length >= 1, { description: 'the post-response send reached the proxy' });
   await service.kill('SIGKILL');
   t.is(sends().length, 1, 'one attempt, made after the 201');
   t.like(sends()[0], { status: undefined, dropped: undefined }, 'still held when the process died');
   t.is(
-    proxy.count((r) => r.operation === 'SendMessage' && r.answeredAt !== undefined),
+    proxy.count((r) => ANY_SEND(r) && r.answeredAt !== undefined),
     0,
     'never reached SQS',
   );
@@ -364,7 +364,7 @@ test('a crash after the 201, before the post-response send reached SQS: the rela
   const outbox = createOutboxStore({ client: aws.clients.documentClient }, { table: aws.tables.invitations });
   const publisher = createOutboxPublisher(
     { sqs: aws.clients.sqs, outbox, logger, metrics: { count: () => undefined }, clock: Date.now },
-    { queueUrl: aws.urls.smsRequests, sendTimeoutMs: 3000 },
+    { queueUrl: aws.urls.smsRequests, sendTimeoutMs: 3000, lingerMs: 0 },
   );
   const relay = createOutboxRelay(
     { outbox, publisher, logger, clock: Date.now },
@@ -381,4 +381,99 @@ test('a crash after the 201, before the post-response send reached SQS: the rela
   );
   t.is(Messages.length, 1, 'exactly one sms.requested');
   t.like(decodeMessage(Messages[0] ?? {}).payload, { invitationId, phoneNumber: '+14155555022' });
+});
+
+/** withFaultySqs, with the DynamoDB document client behind a request counter too. */
+async function withCountedAws(t: ExecutionContext, options: HarnessOptions = {}) {
+  const dynamodb = await startRequestCounter({ target: (await sharedAws()).endpoints.dynamodb });
+  t.teardown(() => dynamodb.close());
+  const { h, proxy } = await withFaultySqs(t, {
+    ...options,
+    documentClient: (aws) => {
+      const clients = createAwsClients({ ...aws.env, AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint });
+      t.teardown(() => clients.destroy());
+      return clients.documentClient;
+    },
+  });
+  return { h, proxy, dynamodb };
+}
+
+// Long enough that only drain() sends the batch: every request of the test is in it, whatever the
+// machine's pace. (The default linger is 25 ms.)
+const HOLD_THE_BATCH = { OUTBOX_SEND_LINGER_MS: '10000' };
+
+test('invitations close together share one SendMessageBatch and one BatchWriteItem of outbox deletes', async (t) => {
+  const { h, proxy, dynamodb } = await withCountedAws(t, { env: HOLD_THE_BATCH });
+  const ids: string[] = [];
+  for (const [i, phoneNumber] of ['+14155555031', '+14155555032', '+14155555033'].entries()) {
+    const { status, body } = await invite(h, `batch-user-${i}`, phoneNumber);
+    t.is(status, 201);
+    ids.push(String(body.invitationId));
+  }
+  await h.api.publisher.drain(); // sends the pending batch at once, without waiting for the linger
+
+  t.is(proxy.count(BATCH_SEND), 1, 'one SendMessageBatch for the three');
+  t.is(proxy.count({ service: 'sqs', operation: 'SendMessage' }), 0);
+  t.is(dynamodb.count({ operation: 'BatchWriteItem' }), 1, 'one BatchWriteItem of deletes');
+  t.is(dynamodb.count({ operation: 'DeleteItem' }), 0);
+  for (const id of ids) t.is(await outboxItem(h, id), undefined, 'outbox item removed');
+  t.is(await waitForMessageCount(h.aws.clients.sqs, h.aws.urls.smsRequests, 3, { timeoutMs: 10_000 }), 3);
+  const sent = (await receiveAll(h)).map(
+    (m) => (decodeMessage(m).payload as { invitationId: string }).invitationId,
+  );
+  t.deepEqual(sent.sort(), [...ids].sort());
+  t.like(await h.api.relay.runOnce(), { due: 0 }, 'nothing left for the relay');
+});
+
+test('per-entry results: the entry SQS refuses for its content is marked failed, the one beside it is sent and removed', async (t) => {
+  const { h, proxy } = await withFaultySqs(t, { env: HOLD_THE_BATCH });
+  const refusedId = await pendingInvitation(h, proxy, 'entry-user-1', '+14155555041');
+  const sentId = await pendingInvitation(h, proxy, 'entry-user-2', '+14155555042');
+  const due = await waitFor(
+    async () => {
+      const items = await h.api.outbox.listDue(Date.now() + 60_000, 10);
+      return items.length === 2 ? items : undefined;
+    },
+    { description: 'both outbox items pending' },
+  );
+  // As in the relay's test above: U+FFFE in one body, which SQS refuses in its entry of the batch.
+  for (const item of due) {
+    const body =
+      item.invitationId === refusedId
+        ? item.body.replace('"inviterName":"', '"inviterName":"\uFFFE')
+        : item.body;
+    h.api.publisher.publishAfterResponse({ ...item, body });
+  }
+  await h.api.publisher.drain();
+
+  t.is(proxy.count({ ...BATCH_SEND, injected: false }), 1, 'one batch, answered by the emulator');
+  t.like(await outboxItem(h, refusedId), { gsi1pk: 'OUTBOX#FAILED', failure_code: 'QUEUE_REFUSED' });
+  t.is((await h.api.store.get(refusedId))?.status, 'failed');
+  t.is(await outboxItem(h, sentId), undefined, "the sent entry's item is removed");
+  const messages = await receiveAll(h);
+  t.is(messages.length, 1);
+  t.like(decodeMessage(messages[0] ?? {}).payload, { invitationId: sentId });
+  t.like(await h.metricTotals(), { 'InvitationsUndeliverable:InvalidMessageContents': 1 });
+  t.like(await h.api.relay.runOnce(), { due: 0 }, 'nothing left for the relay');
+});
+
+test('the outbox deletes fail: the messages are on the queue, their items are left to the relay (a harmless duplicate)', async (t) => {
+  const { h, dynamodb } = await withCountedAws(t);
+  dynamodb.addFault({ match: { service: 'dynamodb', operation: 'BatchWriteItem' }, status: 500 });
+  const { status, body } = await invite(h, 'delete-user', '+14155555051');
+  t.is(status, 201);
+  await h.api.publisher.drain();
+  const invitationId = String(body.invitationId);
+  t.true(dynamodb.count({ operation: 'BatchWriteItem' }) >= 1, 'the delete was attempted');
+  t.truthy(await outboxItem(h, invitationId), 'the item stays');
+  t.true(
+    h.logs.some(
+      (l) =>
+        l.invitationId === invitationId &&
+        String(l.msg).startsWith('sms.requested sent but its outbox item was not removed'),
+    ),
+  );
+  t.like(await h.api.relay.runOnce(), { due: 1, sent: 1 }, 'the relay sends it again');
+  t.is(await outboxItem(h, invitationId), undefined);
+  t.is(await waitForMessageCount(h.aws.clients.sqs, h.aws.urls.smsRequests, 2, { timeoutMs: 10_000 }), 2);
 });

@@ -4,7 +4,7 @@
  * sms.status consumer's process span. The SDK is started with an in-memory exporter before the
  * service's modules load, as `--import @platform/telemetry/register` does in the process.
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { startTelemetry } from '@platform/telemetry/sdk';
@@ -12,7 +12,7 @@ import test, { type ExecutionContext } from 'ava';
 
 const exporter = new InMemorySpanExporter();
 const telemetry = startTelemetry({ serviceName: 'invite-api-test', spanExporter: exporter, env: {} });
-const { encodeMessage } = await import('@platform/contracts');
+const { decodeMessage, encodeMessage } = await import('@platform/contracts');
 const { createAwsClients } = await import('@platform/aws-resources');
 const { sharedAws, startRequestCounter, waitFor, waitForQueueEmpty } = await import('@platform/testkit');
 const { useHarness } = await import('../helpers/harness.ts');
@@ -97,7 +97,8 @@ test("the outbox relay's send span carries the invitation", async (t) => {
       return clients.sqs;
     },
   });
-  const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessage' }, status: 500 });
+  // The request path's send (batched): it fails, so the relay's single SendMessage is the one that sends.
+  const fault = proxy.addFault({ match: { service: 'sqs', operation: 'SendMessageBatch' }, status: 500 });
   const { invitationId, inviteCode } = await invite(h, 'trace-carol', '+14155557102');
   await h.api.publisher.drain(); // the send after the 201 has met the fault and given up
   t.true(fault.hits >= 1);
@@ -147,4 +148,60 @@ test("the sms.status consumer's process span carries the invitation", async (t) 
     'enduser.id': 'trace-dave',
     'platform.message.contract': 'sms.status',
   });
+});
+
+test("two invitations sent in one SendMessageBatch each carry their own request's trace context", async (t) => {
+  // The linger holds the batch until drain(): both requests are in it, whatever the machine's pace.
+  const h = await useHarness(t, { env: { OUTBOX_SEND_LINGER_MS: '10000' } });
+  const first = await invite(h, 'trace-erin', '+14155557104');
+  const second = await invite(h, 'trace-frank', '+14155557105');
+  await h.api.publisher.drain();
+
+  const postSpan = (invitationId: string) =>
+    span(
+      'POST server span',
+      (candidate) => candidate.kind === SpanKind.SERVER && tagged(invitationId)(candidate),
+    );
+  const traceOf = new Map<string, string>();
+  for (const { invitationId } of [first, second])
+    traceOf.set(invitationId, (await postSpan(invitationId)).spanContext().traceId);
+  t.not(traceOf.get(first.invitationId), traceOf.get(second.invitationId), 'two requests, two traces');
+
+  // One batch span, linked to both requests, with the instrumented SendMessageBatch under it: the
+  // instrumentation was there to inject its own context, and did not replace the entries'.
+  // (The file's other tests run beside this one and send batches of their own.)
+  const batch = await span(
+    'batch span',
+    (candidate) =>
+      candidate.name === 'outbox.publish batch' &&
+      candidate.links.some((link) => link.context.traceId === traceOf.get(first.invitationId)),
+  );
+  t.is(batch.attributes['messaging.batch.message_count'], 2);
+  t.deepEqual(
+    batch.links.map((link) => link.context.traceId).sort(),
+    [...traceOf.values()].sort(),
+    'linked to each request',
+  );
+  const send = await span(
+    'SendMessageBatch span under the batch span',
+    (candidate) =>
+      candidate.kind === SpanKind.PRODUCER &&
+      candidate.parentSpanContext?.spanId === batch.spanContext().spanId,
+  );
+  t.not(send.spanContext().traceId, traceOf.get(first.invitationId));
+
+  const { Messages = [] } = await h.aws.clients.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: h.aws.urls.smsRequests,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  t.is(Messages.length, 2);
+  for (const message of Messages) {
+    const { invitationId } = decodeMessage(message).payload as { invitationId: string };
+    const traceparent = message.MessageAttributes?.traceparent?.StringValue ?? '';
+    t.is(traceparent.split('-')[1], traceOf.get(invitationId), `${invitationId} continues its own trace`);
+  }
 });

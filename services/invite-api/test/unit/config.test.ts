@@ -95,3 +95,14 @@ test('share cards: off without their variables, on with all three, refused with 
     /^IMAGE_JOBS_QUEUE_URL: invalid URL/m,
   );
 });
+
+test("OUTBOX_SEND_LINGER_MS: the request path's batch linger, defaulted and bounded", (t) => {
+  t.is(readInviteApiConfig(base).outbox.sendLingerMs, 25);
+  t.is(readInviteApiConfig({ ...base, OUTBOX_SEND_LINGER_MS: '0' }).outbox.sendLingerMs, 0);
+  for (const bad of ['-1', '10001', '5ms', '2.5']) {
+    t.true(
+      problems({ ...base, OUTBOX_SEND_LINGER_MS: bad }).some((p) => p.startsWith('OUTBOX_SEND_LINGER_MS')),
+      bad,
+    );
+  }
+});
