@@ -41,6 +41,8 @@ export type {
   ReliableConsumerOptions,
   StopOptions,
 } from './consumer/types.ts';
+export { createLingerBatcher } from './batching/lingerBatcher.ts';
+export type { EntryVerdict, LingerBatcher, LingerBatcherOptions } from './batching/lingerBatcher.ts';
 export { putObjectOnce } from './s3/putObjectOnce.ts';
 export type { PutObjectOnceInput, PutObjectOnceOptions, PutObjectOnceResult } from './s3/putObjectOnce.ts';
 export {

@@ -87,7 +87,13 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
       clock,
       ...(config.eventsTopicArn === undefined || deps.sns === undefined
         ? {}
-        : { events: createJobEventPublisher({ sns: deps.sns }, { topicArn: config.eventsTopicArn }) }),
+        : {
+            events: createJobEventPublisher(
+              { sns: deps.sns },
+              // Completion events wait for neighbours as long as the deletes do (see annotationLingerMs).
+              { topicArn: config.eventsTopicArn, lingerMs: config.deleteLingerMs },
+            ),
+          }),
     },
     {
       bucket: config.bucket,

@@ -1,4 +1,5 @@
 import { DeleteMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createLingerBatcher } from '../batching/lingerBatcher.ts';
 
 // SQS limit: a DeleteMessageBatch carries at most 10 entries.
 const SQS_MAX_BATCH_ENTRIES = 10;
@@ -28,13 +29,6 @@ export class BatchEntryError extends Error {
   }
 }
 
-interface Pending {
-  receiptHandle: string;
-  tries: number;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 export interface DeleteBatcher {
   /**
    * Queues the delete; resolves once SQS confirmed THIS entry, rejects with its own failure (a
@@ -47,11 +41,14 @@ export interface DeleteBatcher {
   stopLingering(): void;
 }
 
+type DeleteResult = { ok: true } | { ok: false; error: unknown };
+
 /**
  * Collects acknowledgements into DeleteMessageBatch calls: one call per up to 10 deletes, sent when
- * 10 are queued or `lingerMs` after the first. A delete is no part of a job's outcome (the ledger
- * already says COMPLETED), so waiting a few ms for neighbours costs nothing but that wait; a crash
- * inside it only means a redelivery, which the ledger acknowledges without work.
+ * 10 are queued or `lingerMs` after the first (the shared linger batcher). A delete is no part of a
+ * job's outcome (the ledger already says COMPLETED), so waiting a few ms for neighbours costs
+ * nothing but that wait; a crash inside it only means a redelivery, which the ledger acknowledges
+ * without work.
  *
  * Per-entry results: DeleteMessageBatch answers 200 even when some entries failed (`Failed[]`), so
  * each entry is settled on its own: successes resolve, SQS-side failures are retried in a later batch
@@ -59,86 +56,47 @@ export interface DeleteBatcher {
  * listed it in `Successful`.
  */
 export function createDeleteBatcher(config: DeleteBatcherConfig): DeleteBatcher {
-  let queued: Pending[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let lingerMs = config.lingerMs;
-  const inFlight = new Set<Promise<void>>();
-
-  function schedule(): void {
-    if (queued.length >= SQS_MAX_BATCH_ENTRIES || lingerMs === 0) {
-      sendQueued();
-    } else if (timer === undefined && queued.length > 0) {
-      timer = setTimeout(sendQueued, lingerMs);
-    }
-  }
-
-  function sendQueued(): void {
-    clearTimeout(timer);
-    timer = undefined;
-    while (queued.length > 0) {
-      const batch = queued.slice(0, SQS_MAX_BATCH_ENTRIES);
-      queued = queued.slice(SQS_MAX_BATCH_ENTRIES);
-      const call = sendBatch(batch).finally(() => inFlight.delete(call));
-      inFlight.add(call);
-    }
-  }
-
-  async function sendBatch(batch: Pending[]): Promise<void> {
-    let output;
-    try {
-      output = await config.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: config.queueUrl,
-          Entries: batch.map((entry, index) => ({ Id: String(index), ReceiptHandle: entry.receiptHandle })),
-        }),
-        { abortSignal: config.signal() },
-      );
-    } catch (error) {
-      // The whole call failed (after the SDK's own retries): none of these is known to be deleted.
-      for (const entry of batch) entry.reject(error);
-      return;
-    }
-    const succeeded = new Set((output.Successful ?? []).map((s) => s.Id));
-    const failed = new Map((output.Failed ?? []).map((f) => [f.Id, f]));
-    const retry: Pending[] = [];
-    batch.forEach((entry, index) => {
-      const id = String(index);
-      if (succeeded.has(id)) return entry.resolve();
-      const failure = failed.get(id);
-      const senderFault = failure?.SenderFault ?? false;
-      entry.tries += 1;
-      if (!senderFault && entry.tries < MAX_ENTRY_TRIES) return void retry.push(entry);
-      entry.reject(
-        new BatchEntryError(
+  const batcher = createLingerBatcher<string, DeleteResult>({
+    lingerMs: config.lingerMs,
+    maxEntries: SQS_MAX_BATCH_ENTRIES,
+    maxTries: MAX_ENTRY_TRIES,
+    async send(receiptHandles) {
+      let output;
+      try {
+        output = await config.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: config.queueUrl,
+            Entries: receiptHandles.map((handle, index) => ({ Id: String(index), ReceiptHandle: handle })),
+          }),
+          { abortSignal: config.signal() },
+        );
+      } catch (error) {
+        // The whole call failed (after the SDK's own retries): none of these is known to be deleted.
+        return receiptHandles.map(() => ({ settle: { ok: false, error } }));
+      }
+      const succeeded = new Set((output.Successful ?? []).map((s) => s.Id));
+      const failed = new Map((output.Failed ?? []).map((f) => [f.Id, f]));
+      return receiptHandles.map((_, index) => {
+        const id = String(index);
+        if (succeeded.has(id)) return { settle: { ok: true } };
+        const failure = failed.get(id);
+        const senderFault = failure?.SenderFault ?? false;
+        const error = new BatchEntryError(
           failure?.Code ?? 'MissingEntryResult',
           failure?.Message ?? 'SQS listed this entry neither as successful nor as failed',
           senderFault,
-        ),
-      );
-    });
-    if (retry.length > 0) {
-      queued.push(...retry);
-      schedule();
-    }
-  }
-
-  return {
-    delete(receiptHandle) {
-      return new Promise<void>((resolve, reject) => {
-        queued.push({ receiptHandle, tries: 0, resolve, reject });
-        schedule();
+        );
+        return senderFault ? { settle: { ok: false, error } } : { again: { ok: false, error } };
       });
     },
-    stopLingering() {
-      lingerMs = 0;
-      sendQueued();
+  });
+
+  return {
+    async delete(receiptHandle) {
+      const result = await batcher.add(receiptHandle);
+      if (!result.ok) throw result.error;
     },
-    async flush() {
-      // Retried entries re-enter the queue while a call settles: loop until nothing is left.
-      while (queued.length > 0 || inFlight.size > 0) {
-        sendQueued();
-        await Promise.all([...inFlight]);
-      }
-    },
+    stopLingering: () => batcher.stopLingering(),
+    flush: () => batcher.flush(),
   };
 }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createLingerBatcher, type EntryVerdict } from '../batching/lingerBatcher.ts';
 
 // DynamoDB accepts up to 100 actions per TransactWriteItems. 25 keeps a transaction that one
 // refused entry cancels cheap to send again, and is more than a linger gathers at a few hundred jobs/s.
@@ -39,11 +40,9 @@ export interface AnnotationBatcher {
   flush(): Promise<void>;
 }
 
-interface Pending {
+interface Queued {
   itemKey: string;
   update: AnnotationUpdate;
-  tries: number;
-  resolve: (outcome: AnnotationOutcome) => void;
 }
 
 /**
@@ -61,106 +60,55 @@ interface Pending {
  * transaction (DynamoDB refuses that): the later one waits for the next batch.
  */
 export function createAnnotationBatcher(config: AnnotationBatcherConfig): AnnotationBatcher {
-  let queued: Pending[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const inFlight = new Set<Promise<void>>();
+  const batcher = createLingerBatcher<Queued, AnnotationOutcome>({
+    lingerMs: config.lingerMs,
+    maxEntries: MAX_BATCH_ENTRIES,
+    maxTries: MAX_TRIES,
+    keyOf: (queued) => queued.itemKey,
+    send: (entries) => (entries.length === 1 ? sendOne(entries[0] as Queued) : sendBatch(entries)),
+  });
 
-  function schedule(): void {
-    if (queued.length >= MAX_BATCH_ENTRIES || config.lingerMs === 0) {
-      sendQueued();
-    } else if (timer === undefined && queued.length > 0) {
-      timer = setTimeout(sendQueued, config.lingerMs);
-    }
-  }
-
-  /** Splits the queue into batches of distinct records and sends them all. */
-  function sendQueued(): void {
-    clearTimeout(timer);
-    timer = undefined;
-    while (queued.length > 0) {
-      const keys = new Set<string>();
-      const batch: Pending[] = [];
-      const rest: Pending[] = [];
-      for (const entry of queued) {
-        if (batch.length < MAX_BATCH_ENTRIES && !keys.has(entry.itemKey)) {
-          keys.add(entry.itemKey);
-          batch.push(entry);
-        } else {
-          rest.push(entry);
-        }
-      }
-      queued = rest;
-      const call = (batch.length === 1 ? sendOne(batch[0] as Pending) : sendBatch(batch)).finally(() =>
-        inFlight.delete(call),
-      );
-      inFlight.add(call);
-    }
-  }
-
-  async function sendOne(entry: Pending): Promise<void> {
+  async function sendOne(queued: Queued): Promise<Array<EntryVerdict<AnnotationOutcome>>> {
     try {
-      await config.ddb.send(new UpdateCommand({ TableName: config.tableName, ...entry.update }), {
+      await config.ddb.send(new UpdateCommand({ TableName: config.tableName, ...queued.update }), {
         abortSignal: config.signal(),
       });
-      entry.resolve({ kind: 'applied' });
+      return [{ settle: { kind: 'applied' } }];
     } catch (error) {
-      entry.resolve(
-        error instanceof ConditionalCheckFailedException
-          ? { kind: 'not-in-status' }
-          : { kind: 'failed', error },
-      );
+      if (error instanceof ConditionalCheckFailedException) return [{ settle: { kind: 'not-in-status' } }];
+      return [{ settle: { kind: 'failed', error } }];
     }
   }
 
-  async function sendBatch(batch: Pending[]): Promise<void> {
+  async function sendBatch(entries: readonly Queued[]): Promise<Array<EntryVerdict<AnnotationOutcome>>> {
     try {
       await config.ddb.send(
         new TransactWriteCommand({
-          TransactItems: batch.map((entry) => ({ Update: { TableName: config.tableName, ...entry.update } })),
+          TransactItems: entries.map((queued) => ({
+            Update: { TableName: config.tableName, ...queued.update },
+          })),
         }),
         { abortSignal: config.signal() },
       );
-      for (const entry of batch) entry.resolve({ kind: 'applied' });
-      return;
+      return entries.map(() => ({ settle: { kind: 'applied' } }));
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) {
-        // The whole call failed after the SDK's own retries: none of these is known to be applied.
-        for (const entry of batch) entry.resolve({ kind: 'failed', error });
-        return;
-      }
+      // The whole call failed after the SDK's own retries: none of these is known to be applied.
+      if (!(error instanceof TransactionCanceledException))
+        return entries.map(() => ({ settle: { kind: 'failed', error } }));
       // Reasons are listed in the order of the items sent.
       const reasons = error.CancellationReasons ?? [];
-      const again: Pending[] = [];
-      batch.forEach((entry, index) => {
-        const code = reasons[index]?.Code;
-        if (code === 'ConditionalCheckFailed') return entry.resolve({ kind: 'not-in-status' });
-        // `None` (cancelled because of another entry), TransactionConflict, throttling: not this
-        // entry's fault, worth another try.
-        entry.tries += 1;
-        if (entry.tries < MAX_TRIES) return void again.push(entry);
-        entry.resolve({ kind: 'failed', error });
-      });
-      if (again.length > 0) {
-        queued.push(...again);
-        // At once, not after another linger: these have waited once already.
-        sendQueued();
-      }
+      return entries.map((_, index) =>
+        reasons[index]?.Code === 'ConditionalCheckFailed'
+          ? { settle: { kind: 'not-in-status' } }
+          : // `None` (cancelled because of another entry), TransactionConflict, throttling: not
+            // this entry's fault, worth another try.
+            { again: { kind: 'failed', error } },
+      );
     }
   }
 
   return {
-    enqueue(itemKey, update) {
-      return new Promise<AnnotationOutcome>((resolve) => {
-        queued.push({ itemKey, update, tries: 0, resolve });
-        schedule();
-      });
-    },
-    async flush() {
-      // Entries sent again re-enter the queue while a call settles: loop until nothing is left.
-      while (queued.length > 0 || inFlight.size > 0) {
-        sendQueued();
-        await Promise.all([...inFlight]);
-      }
-    },
+    enqueue: (itemKey, update) => batcher.add({ itemKey, update }),
+    flush: () => batcher.flush(),
   };
 }

@@ -1,4 +1,5 @@
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
   encodeMessage,
   type ImageJobCompleted,
@@ -6,6 +7,8 @@ import {
   type ImageJobFailureReason,
 } from '@platform/contracts';
 import type { LeaseRecord } from '@platform/reliable-consumer';
+import { writeTraceContext } from '@platform/telemetry';
+import { createPublishBatcher, type PublishResult } from './publishBatcher.ts';
 
 // 256 KiB - the SNS Publish size limit (body plus attributes), lower than SQS's 1 MiB.
 const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -25,6 +28,30 @@ export interface JobEventPublisher {
     payload: ImageJobFailed,
     call?: { signal?: AbortSignal },
   ): Promise<string>;
+  /**
+   * The completion event, sent with other jobs' in one PublishBatch after the linger. Its own
+   * PRODUCER span (a child of `parent`, the job's span) lasts until SNS answered for this entry,
+   * and its trace context is what the event carries, so each event continues its own job's trace.
+   * Resolves with the entry's result, never rejects.
+   */
+  publishSoon(payload: ImageJobCompleted, parent: Span): Promise<PublishResult>;
+  /** Sends the queued events now and waits for them (shutdown). */
+  flush(): Promise<void>;
+}
+
+const tracer = trace.getTracer('@platform/image-worker');
+// A fresh bound per call, SDK retries included, so a flush on shutdown never hangs.
+const PUBLISH_CALL_TIMEOUT_MS = 10_000;
+
+function snsAttributes(
+  encoded: Record<string, { DataType?: string; StringValue?: string }>,
+): Record<string, MessageAttributeValue> {
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(encoded)) {
+    if (value.DataType !== undefined)
+      attributes[name] = { DataType: value.DataType, StringValue: value.StringValue };
+  }
+  return attributes;
 }
 
 /**
@@ -35,8 +62,62 @@ export interface JobEventPublisher {
  */
 export function createJobEventPublisher(
   deps: { sns: Pick<SNSClient, 'send'> },
-  options: { topicArn: string },
+  options: {
+    topicArn: string;
+    /** How long a completion event waits for other jobs' to share one PublishBatch; 0 sends at once. */
+    lingerMs?: number;
+  },
 ): JobEventPublisher {
+  const topicName = options.topicArn.split(':').at(-1) ?? options.topicArn;
+  const batcher = createPublishBatcher({
+    sns: deps.sns,
+    topicArn: options.topicArn,
+    lingerMs: options.lingerMs ?? 0,
+    signal: () => AbortSignal.timeout(PUBLISH_CALL_TIMEOUT_MS),
+  });
+
+  async function publishSoon(payload: ImageJobCompleted, parent: Span): Promise<PublishResult> {
+    const span = tracer.startSpan(
+      `${topicName} publish`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'aws_sns',
+          'messaging.operation.type': 'publish',
+          'messaging.destination.name': topicName,
+          'image.job_id': payload.jobId,
+        },
+      },
+      trace.setSpan(context.active(), parent),
+    );
+    const spanContext = trace.setSpan(context.active(), span);
+    let result: PublishResult;
+    try {
+      const encoded = encodeMessage('image.job.completed', payload, {
+        maxMessageBytes: SNS_MAX_MESSAGE_BYTES,
+        context: spanContext,
+      });
+      // Queued under the event's span: if this entry starts the linger, the batch call's SDK span is
+      // that span's child (one trace shows the call; every job's trace shows its own publish span).
+      // Written by us even where the SDK's instrumentation would inject (a lone Publish): one
+      // context, this event's, whichever call carries it.
+      const attributes = writeTraceContext(snsAttributes(encoded.MessageAttributes), spanContext);
+      result = await context.with(spanContext, () =>
+        batcher.publish({ Message: encoded.MessageBody, MessageAttributes: attributes }),
+      );
+    } catch (error) {
+      result = { ok: false, error };
+    }
+    if (result.ok) {
+      span.setAttribute('messaging.message.id', result.messageId);
+    } else {
+      span.recordException(result.error instanceof Error ? result.error : String(result.error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'not published' });
+    }
+    span.end();
+    return result;
+  }
+
   async function publish(
     contract: JobEventContract,
     payload: ImageJobCompleted | ImageJobFailed,
@@ -46,11 +127,7 @@ export function createJobEventPublisher(
       contract === 'image.job.completed'
         ? encodeMessage(contract, payload as ImageJobCompleted, { maxMessageBytes: SNS_MAX_MESSAGE_BYTES })
         : encodeMessage(contract, payload as ImageJobFailed, { maxMessageBytes: SNS_MAX_MESSAGE_BYTES });
-    const attributes: Record<string, MessageAttributeValue> = {};
-    for (const [name, value] of Object.entries(encoded.MessageAttributes)) {
-      if (value.DataType !== undefined)
-        attributes[name] = { DataType: value.DataType, StringValue: value.StringValue };
-    }
+    const attributes = snsAttributes(encoded.MessageAttributes);
     const output = await deps.sns.send(
       new PublishCommand({
         TopicArn: options.topicArn,
@@ -61,7 +138,7 @@ export function createJobEventPublisher(
     );
     return output.MessageId ?? '';
   }
-  return { topicArn: options.topicArn, publish: publish };
+  return { topicArn: options.topicArn, publish: publish, publishSoon, flush: () => batcher.flush() };
 }
 
 const str = (value: unknown): string | undefined =>

@@ -352,35 +352,36 @@ export function createImageJobHandler(
     return outcome;
   }
 
-  /** Publishes the completion event, then has the marker cleared. A failed publish retries the delivery. */
-  async function publishCompleted(ctx: JobContext, record: LeaseRecord): Promise<HandlerOutcome> {
+  /**
+   * The completion event and the marker's removal, neither waited for: the slot takes the next job
+   * while they go out with other jobs' (one PublishBatch, then one TransactWriteItems, each after
+   * its linger). The message is deleted only once both landed (`deleteAfter`), so neither a lost
+   * event nor a marker behind a deleted message is possible: if the publish or the removal fails,
+   * or the process dies meanwhile, the message reappears and its redelivery (which finds COMPLETED
+   * with the marker) publishes again, a duplicate event that consumers dedupe on job id.
+   */
+  function publishCompleted(ctx: JobContext, record: LeaseRecord): HandlerOutcome {
     const events = deps.events;
     if (events === undefined) return { kind: 'ack' };
-    try {
-      // The SNS Publish span (a child of the job's span) names the topic; no span of our own around it.
-      await events.publish('image.job.completed', completedEventOf(record), { signal: ctx.signal });
-    } catch (error) {
-      ctx.log.warn({ err: error }, 'completion event not published; the redelivery publishes it');
-      return { kind: 'retry', reason: 'EVENT_PUBLISH_FAILED' };
-    }
-    // Debug only: "job attempt ended" (outcome completed) is the job's line; a failed publish warns.
-    ctx.log.debug({ topicArn: events.topicArn }, 'completion event published');
-    // Nobody waits for the marker's removal: it goes out with other jobs' in one call after the
-    // ledger's linger while the slot takes the next job. The message is deleted only once the
-    // marker is gone, so a marker is never left behind a deleted message: if this write fails, or
-    // the process dies inside the linger, the message reappears and its redelivery publishes again
-    // (a duplicate event, which consumers dedupe on job id) and clears the marker.
-    const cleared = ledger
-      .annotateLater(record.key, 'COMPLETED', { remove: ['eventPending'] })
-      .then((outcome) => {
-        if (outcome.kind !== 'failed') return true;
+    const done = events.publishSoon(completedEventOf(record), ctx.span).then(async (published) => {
+      if (!published.ok) {
         ctx.log.warn(
-          { err: outcome.error },
-          'completion event published but its marker not cleared; the message is left for redelivery',
+          { err: published.error },
+          'completion event not published; the message is left for its redelivery to publish it',
         );
         return false;
-      });
-    return { kind: 'ack', deleteAfter: cleared };
+      }
+      // Debug only: "job attempt ended" (outcome completed) is the job's line; a failed publish warns.
+      ctx.log.debug({ topicArn: events.topicArn }, 'completion event published');
+      const cleared = await ledger.annotateLater(record.key, 'COMPLETED', { remove: ['eventPending'] });
+      if (cleared.kind !== 'failed') return true;
+      ctx.log.warn(
+        { err: cleared.error },
+        'completion event published but its marker not cleared; the message is left for redelivery',
+      );
+      return false;
+    });
+    return { kind: 'ack', deleteAfter: done };
   }
 
   /** Best effort: the verdict is in the ledger (and `jobs list`), and a redelivery would publish again. */
