@@ -41,8 +41,13 @@ export type {
   ReliableConsumerOptions,
   StopOptions,
 } from './consumer/types.ts';
-export { createLingerBatcher } from './batching/lingerBatcher.ts';
-export type { EntryVerdict, LingerBatcher, LingerBatcherOptions } from './batching/lingerBatcher.ts';
+export { BatchEntryError, batchAnswerVerdicts, createLingerBatcher } from './batching/lingerBatcher.ts';
+export type {
+  BatchAnswer,
+  EntryVerdict,
+  LingerBatcher,
+  LingerBatcherOptions,
+} from './batching/lingerBatcher.ts';
 export { putObjectOnce } from './s3/putObjectOnce.ts';
 export type { PutObjectOnceInput, PutObjectOnceOptions, PutObjectOnceResult } from './s3/putObjectOnce.ts';
 export {

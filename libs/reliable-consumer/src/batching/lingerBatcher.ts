@@ -5,6 +5,60 @@
  */
 export type EntryVerdict<R> = { settle: R } | { again: R };
 
+/** One entry's failure inside an otherwise answered batch call (SQS's and SNS's `Failed[]`). */
+export class BatchEntryError extends Error {
+  override readonly name = 'BatchEntryError';
+  readonly code: string;
+  readonly senderFault: boolean;
+  constructor(operation: string, code: string, message: string, senderFault: boolean) {
+    super(`${operation} entry failed: ${code}: ${message}`);
+    this.code = code;
+    this.senderFault = senderFault;
+  }
+}
+
+/** The per-entry part of an SQS or SNS batch answer (entry ids are the entries' indexes). */
+export interface BatchAnswer<S extends { Id?: string | undefined }> {
+  Successful?: S[] | undefined;
+  Failed?:
+    | Array<{
+        Id?: string | undefined;
+        Code?: string | undefined;
+        Message?: string | undefined;
+        SenderFault?: boolean | undefined;
+      }>
+    | undefined;
+}
+
+/**
+ * Verdicts from an SQS/SNS batch answer, which is 200 even when some entries failed: an entry is
+ * done only if listed in `Successful`; a sender fault (it would fail the same way again) settles as
+ * failed; a failure on the service's side, or an entry listed nowhere, is worth another try.
+ */
+export function batchAnswerVerdicts<S extends { Id?: string | undefined }, R>(
+  operation: string,
+  count: number,
+  answer: BatchAnswer<S>,
+  results: { ok: (successful: S) => R; failed: (error: BatchEntryError) => R },
+): Array<EntryVerdict<R>> {
+  const succeeded = new Map((answer.Successful ?? []).map((s) => [s.Id, s]));
+  const failed = new Map((answer.Failed ?? []).map((f) => [f.Id, f]));
+  return Array.from({ length: count }, (_, index) => {
+    const id = String(index);
+    const success = succeeded.get(id);
+    if (success !== undefined) return { settle: results.ok(success) };
+    const failure = failed.get(id);
+    const senderFault = failure?.SenderFault ?? false;
+    const error = new BatchEntryError(
+      operation,
+      failure?.Code ?? 'MissingEntryResult',
+      failure?.Message ?? 'the answer listed this entry neither as successful nor as failed',
+      senderFault,
+    );
+    return senderFault ? { settle: results.failed(error) } : { again: results.failed(error) };
+  });
+}
+
 export interface LingerBatcherOptions<T, R> {
   /** How long the first queued entry waits for others before its batch is sent; 0 sends at once. */
   lingerMs: number;

@@ -1,5 +1,5 @@
 import { DeleteMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createLingerBatcher } from '../batching/lingerBatcher.ts';
+import { batchAnswerVerdicts, createLingerBatcher } from '../batching/lingerBatcher.ts';
 
 // SQS limit: a DeleteMessageBatch carries at most 10 entries.
 const SQS_MAX_BATCH_ENTRIES = 10;
@@ -17,17 +17,7 @@ export interface DeleteBatcherConfig {
   signal: () => AbortSignal;
 }
 
-/** One entry's failure inside an otherwise answered DeleteMessageBatch. */
-export class BatchEntryError extends Error {
-  override readonly name = 'BatchEntryError';
-  readonly code: string;
-  readonly senderFault: boolean;
-  constructor(code: string, message: string, senderFault: boolean) {
-    super(`DeleteMessageBatch entry failed: ${code}: ${message}`);
-    this.code = code;
-    this.senderFault = senderFault;
-  }
-}
+export { BatchEntryError } from '../batching/lingerBatcher.ts';
 
 export interface DeleteBatcher {
   /**
@@ -74,19 +64,9 @@ export function createDeleteBatcher(config: DeleteBatcherConfig): DeleteBatcher 
         // The whole call failed (after the SDK's own retries): none of these is known to be deleted.
         return receiptHandles.map(() => ({ settle: { ok: false, error } }));
       }
-      const succeeded = new Set((output.Successful ?? []).map((s) => s.Id));
-      const failed = new Map((output.Failed ?? []).map((f) => [f.Id, f]));
-      return receiptHandles.map((_, index) => {
-        const id = String(index);
-        if (succeeded.has(id)) return { settle: { ok: true } };
-        const failure = failed.get(id);
-        const senderFault = failure?.SenderFault ?? false;
-        const error = new BatchEntryError(
-          failure?.Code ?? 'MissingEntryResult',
-          failure?.Message ?? 'SQS listed this entry neither as successful nor as failed',
-          senderFault,
-        );
-        return senderFault ? { settle: { ok: false, error } } : { again: { ok: false, error } };
+      return batchAnswerVerdicts('DeleteMessageBatch', receiptHandles.length, output, {
+        ok: (): DeleteResult => ({ ok: true }),
+        failed: (error) => ({ ok: false, error }),
       });
     },
   });

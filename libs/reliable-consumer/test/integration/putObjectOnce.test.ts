@@ -31,8 +31,8 @@ async function setup(
 
 const body = (text: string) => new TextEncoder().encode(text);
 
-test('uploads with If-None-Match and a SHA-256 checksum, storing sha256 metadata', async (t) => {
-  const { aws, s3, counter } = await setup(t);
+/** The input of every PutObject the client sends, as the SDK received it. */
+function capturePutInputs(s3: S3Client): Array<Record<string, unknown>> {
   const sent: Array<Record<string, unknown>> = [];
   s3.middlewareStack.add(
     (next, context) => async (args) => {
@@ -41,6 +41,12 @@ test('uploads with If-None-Match and a SHA-256 checksum, storing sha256 metadata
     },
     { step: 'initialize', name: 'capturePutInput' },
   );
+  return sent;
+}
+
+test('uploads with If-None-Match and a SHA-256 checksum, storing sha256 metadata', async (t) => {
+  const { aws, s3, counter } = await setup(t);
+  const sent = capturePutInputs(s3);
   const Key = `generated/${randomUUID()}.png`;
   const result = await putObjectOnce(s3, {
     Bucket: aws.bucket,
@@ -68,14 +74,7 @@ test('uploads with If-None-Match and a SHA-256 checksum, storing sha256 metadata
 
 test('a hash the caller already has is used as is (S3 verifies it on arrival); a malformed one is recomputed', async (t) => {
   const { aws, s3 } = await setup(t);
-  const sent: Array<Record<string, unknown>> = [];
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'PutObjectCommand') sent.push(args.input as Record<string, unknown>);
-      return next(args);
-    },
-    { step: 'initialize', name: 'capturePutInput' },
-  );
+  const sent = capturePutInputs(s3);
   // Not the body's hash: proves the given value is what goes on the wire, not a second digest.
   // (Real S3 would refuse this PUT with BadDigest; fauxqs does not verify checksums.)
   const given = createHash('sha256').update('something else').digest();

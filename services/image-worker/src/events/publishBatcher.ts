@@ -4,7 +4,7 @@ import {
   type MessageAttributeValue,
   type SNSClient,
 } from '@aws-sdk/client-sns';
-import { createLingerBatcher, type EntryVerdict } from '@platform/reliable-consumer';
+import { batchAnswerVerdicts, createLingerBatcher, type EntryVerdict } from '@platform/reliable-consumer';
 
 // SNS limits: a PublishBatch carries at most 10 entries, and at most 256 KiB of messages and
 // attributes in all (each message alone may be that big, so a large one goes in a batch of its own).
@@ -21,18 +21,6 @@ export interface PublishEntry {
 }
 
 export type PublishResult = { ok: true; messageId: string } | { ok: false; error: unknown };
-
-/** One entry's failure inside an otherwise answered PublishBatch. */
-export class PublishEntryError extends Error {
-  override readonly name = 'PublishEntryError';
-  readonly code: string;
-  readonly senderFault: boolean;
-  constructor(code: string, message: string, senderFault: boolean) {
-    super(`PublishBatch entry failed: ${code}: ${message}`);
-    this.code = code;
-    this.senderFault = senderFault;
-  }
-}
 
 export interface PublishBatcherConfig {
   sns: Pick<SNSClient, 'send'>;
@@ -103,20 +91,9 @@ export function createPublishBatcher(config: PublishBatcherConfig): PublishBatch
       // The whole call failed (after the SDK's own retries): none of these is known to be published.
       return entries.map(() => ({ settle: { ok: false, error } }));
     }
-    const succeeded = new Map((output.Successful ?? []).map((s) => [s.Id, s.MessageId ?? '']));
-    const failed = new Map((output.Failed ?? []).map((f) => [f.Id, f]));
-    return entries.map((_, index) => {
-      const id = String(index);
-      const messageId = succeeded.get(id);
-      if (messageId !== undefined) return { settle: { ok: true, messageId } };
-      const failure = failed.get(id);
-      const senderFault = failure?.SenderFault ?? false;
-      const error = new PublishEntryError(
-        failure?.Code ?? 'MissingEntryResult',
-        failure?.Message ?? 'SNS listed this entry neither as successful nor as failed',
-        senderFault,
-      );
-      return senderFault ? { settle: { ok: false, error } } : { again: { ok: false, error } };
+    return batchAnswerVerdicts('PublishBatch', entries.length, output, {
+      ok: (successful): PublishResult => ({ ok: true, messageId: successful.MessageId ?? '' }),
+      failed: (error) => ({ ok: false, error }),
     });
   }
 
