@@ -14,6 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { classifyBatchEntryFailure, classifyError, type Classification } from '@platform/errors';
+import { createLingerBatcher } from '@platform/reliable-consumer';
 import { writeTraceContext, type Logger } from '@platform/telemetry';
 import type { OutboxMessage } from '../domain/outboxMessage.ts';
 import type { MetricsPort } from '../service/ports.ts';
@@ -261,53 +262,44 @@ export function createOutboxPublisher(
     );
   }
 
-  let pending: BatchEntry[] = [];
-  let lingerTimer: NodeJS.Timeout | undefined;
-  const inFlight = new Set<Promise<void>>();
-
-  function track(batch: Promise<void>): void {
-    const settled = batch
-      .catch((error: unknown) => {
+  // The linger, the 10-entry bound and the flush are the shared batcher's; what a batch does (one
+  // SendMessageBatch, then one BatchWriteItem of the sent entries' outbox items) is sendBatch's.
+  // Nothing is sent again by the batcher: an entry SQS did not take is the relay's from then on.
+  const batcher = createLingerBatcher<BatchEntry, void>({
+    lingerMs: options.lingerMs,
+    maxEntries: SQS_BATCH_MAX,
+    maxTries: 1,
+    async send(batch) {
+      try {
+        await sendBatch(batch);
+      } catch (error) {
         logger.warn({ err: error }, 'sms.requested batch failed; the outbox relay will send its messages');
-      })
-      .finally(() => inFlight.delete(settled));
-    inFlight.add(settled);
-  }
-
-  /** Takes the pending entries for one batch and stops the linger. */
-  function takePending(): BatchEntry[] {
-    if (lingerTimer !== undefined) clearTimeout(lingerTimer);
-    lingerTimer = undefined;
-    const batch = pending;
-    pending = [];
-    return batch;
-  }
-
-  function flushNow(): void {
-    const batch = takePending();
-    if (batch.length > 0) track(sendBatch(batch));
-  }
+      }
+      return batch.map(() => ({ settle: undefined }));
+    },
+  });
+  const queued = new Set<Promise<void>>();
 
   return {
     publish,
     publishAfterResponse(message) {
       // The active context is the request's (its trace); the entry keeps it for its traceparent.
-      pending.push({ message, context: context.active() });
-      if (pending.length >= SQS_BATCH_MAX) {
-        const batch = takePending();
-        // setImmediate: the handler's promise chain (Koa writing the response) runs in this turn's
-        // microtasks, so the SDK's serialising and signing start after the response is on its way.
-        track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => sendBatch(batch)));
-      } else if (lingerTimer === undefined) {
-        lingerTimer = setTimeout(flushNow, options.lingerMs);
-      }
+      const entry = { message, context: context.active() };
+      // setImmediate: the handler's promise chain (Koa writing the response) runs in this turn's
+      // microtasks, so a batch this entry fills is serialised and signed after the response is on
+      // its way.
+      const adding = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => batcher.add(entry))
+        .finally(() => queued.delete(adding));
+      queued.add(adding);
     },
     async drain() {
-      // Requests finishing meanwhile may add entries: loop until nothing is pending or in flight.
+      // Entries first reach the batcher, then everything queued goes out at once (no linger);
+      // requests finishing meanwhile may add more: loop until nothing is on its way.
       do {
-        flushNow();
-        await Promise.all(inFlight);
-      } while (inFlight.size > 0 || pending.length > 0);
+        await Promise.all(queued);
+        await batcher.flush();
+      } while (queued.size > 0);
     },
   };
 }
