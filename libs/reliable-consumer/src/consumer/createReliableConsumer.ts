@@ -39,6 +39,10 @@ const SETTLE_TIMEOUT_MS = 10_000;
 // After aborting handlers at the shutdown deadline, how long they get to unwind before we release for them.
 const ABORT_GRACE_MS = 2_000;
 
+// A poison message is copied to the DLQ only while most of its visibility is left by our clock
+// (the rest is room for the copy call itself and for skew between our clock and SQS's).
+const POISON_VISIBILITY_SHARE = 0.8;
+
 type Settlement =
   | HandlerOutcome
   | { kind: 'released'; reason: string }
@@ -358,6 +362,17 @@ export function createReliableConsumer<C extends ContractName>(
             .catch((error: unknown) =>
               messageLog.warn({ err: error }, 'onPoison failed; dead-lettering anyway'),
             );
+          // No heartbeat runs for a message that never reached the handler: if onPoison (a ledger
+          // write) outlasted the visibility, e.g. across a pause, another consumer may hold the
+          // message now and make its own DLQ copy. Ours would be a second one: leave it instead.
+          const visibleSince = extendedAt ?? receivedAt;
+          if (clock() - visibleSince >= opts.visibilityTimeoutSeconds * 1000 * POISON_VISIBILITY_SHARE) {
+            messageLog.warn(
+              { reason: settlement.reason },
+              'dead-letter skipped: the message may be visible again (its visibility ran out meanwhile)',
+            );
+            settlement = { kind: 'abandoned', reason: 'VISIBILITY_LAPSED', delaySeconds: 0 };
+          }
         }
         const durationMs = clock() - started;
 

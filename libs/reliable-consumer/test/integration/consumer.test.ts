@@ -298,6 +298,32 @@ test('a handler that still answers dead-letter after losing its message makes no
   t.is(counts.visible + counts.inFlight, 1, 'the original is still there');
 });
 
+test('a poison message whose onPoison outlasted its visibility (a pause) gets no DLQ copy: its next delivery makes the one copy', async (t) => {
+  const aws = await useQueues(t);
+  await aws.clients.sqs.send(new SendMessageCommand({ QueueUrl: aws.urls.imageJobs, MessageBody: '{}' }));
+  // The consumer's clock jumps past the 30 s visibility while the first onPoison runs, as after a
+  // SIGSTOP; later deliveries see no jump.
+  let offset = 0;
+  let poisonCalls = 0;
+  const { outcomes } = startConsumer(
+    t,
+    aws,
+    {
+      handler: async () => ({ kind: 'ack' }),
+      onPoison: async () => {
+        poisonCalls += 1;
+        if (poisonCalls === 1) offset += 31_000;
+      },
+    },
+    { clock: () => Date.now() + offset },
+  );
+  await waitFor(() => outcomes.length === 2, { description: 'two outcomes', timeoutMs: 30_000 });
+  t.like(outcomes[0], { kind: 'abandoned', reason: 'VISIBILITY_LAPSED' });
+  t.like(outcomes[1], { kind: 'dead-letter' });
+  const dlq = await queueCounts(aws.clients.sqs, aws.urls.imageJobsDlq);
+  t.is(dlq.visible + dlq.inFlight, 1, 'exactly one DLQ copy');
+});
+
 test('concurrency is independent of batch size: never more than `concurrency` handlers or received messages', async (t) => {
   const aws = await useQueues(t);
   const total = 12;
