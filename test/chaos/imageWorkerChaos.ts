@@ -83,7 +83,13 @@ const aws = await createIsolatedAws({
   queues: { imageJobs: { visibilityTimeoutSeconds: VISIBILITY_SECONDS } },
 });
 // Every worker's S3 and DynamoDB traffic goes through these, each worker life on its own endpoint.
-const s3 = await startRequestCounter({ target: aws.endpoints.s3, seed: SEED, enforceIfNoneMatch: true });
+// S3's own fences that fauxqs lacks: If-None-Match, and the expiry of a presigned (upload) attempt.
+const s3 = await startRequestCounter({
+  target: aws.endpoints.s3,
+  seed: SEED,
+  enforceIfNoneMatch: true,
+  enforceRequestExpiry: true,
+});
 const dynamodb = await startRequestCounter({
   target: aws.endpoints.dynamodb,
   seed: SEED + 1,

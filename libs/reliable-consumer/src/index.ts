@@ -49,6 +49,13 @@ export type {
   LingerBatcherOptions,
 } from './batching/lingerBatcher.ts';
 export { putObjectOnce } from './s3/putObjectOnce.ts';
+export {
+  createAttemptPresigner,
+  isExpiredRefusal,
+  MIN_SIGNED_WINDOW_MS,
+  signingWindow,
+} from './s3/expiringAttempts.ts';
+export type { AttemptPresigner, SigningWindow } from './s3/expiringAttempts.ts';
 export type { PutObjectOnceInput, PutObjectOnceOptions, PutObjectOnceResult } from './s3/putObjectOnce.ts';
 export {
   AckWithheldError,

@@ -29,6 +29,8 @@ export interface ObservedRequest {
   dropped?: 'before-forward' | 'after-forward';
   /** True when the proxy itself refused an S3 `If-None-Match: *` PUT with 412 (the key existed). */
   preconditionFailed?: boolean;
+  /** True when the proxy refused a presigned S3 request with 403 because its signature had expired. */
+  expired?: boolean;
   /** The endpoint's label (see `RequestCounter.openEndpoint`): which client sent it. */
   client: string;
   /** The SDK's attempt number from `amz-sdk-request` (1 = first try, 2+ = the SDK's own retries). */
@@ -84,6 +86,12 @@ export interface RequestCounterOptions {
    * per key, so of two concurrent conditional PUTs only one can pass, on every endpoint of this counter.
    */
   enforceIfNoneMatch?: boolean;
+  /**
+   * Refuse a presigned S3 request (query `X-Amz-Date` + `X-Amz-Expires`) that arrives after its
+   * expiry with S3's 403 AccessDenied "Request has expired", as real S3 does (fauxqs 2.4 does not
+   * check). Checked when the request reaches the emulator, after any injected latency.
+   */
+  enforceRequestExpiry?: boolean;
   /** Keep the body text of matching requests in `ObservedRequest.body` (e.g. the ledger's writes). */
   keepBodies?: RequestFilter;
   /** Label of `endpoint` in `ObservedRequest.client`; default `default`. */
@@ -173,6 +181,18 @@ export async function startRequestCounter(options: RequestCounterOptions): Promi
       return record;
     }
     const dropAnswer = rule?.drop === 'after-forward';
+    if (options.enforceRequestExpiry === true && record.service === 's3') {
+      const expiredAt = presignedExpiry(record.query);
+      if (expiredAt !== undefined && Date.now() > expiredAt) {
+        record.expired = true;
+        record.status = 403;
+        if (dropAnswer) {
+          record.dropped = 'after-forward';
+          req.socket.destroy();
+        } else sendRequestExpired(res, expiredAt);
+        return record;
+      }
+    }
     if (options.enforceIfNoneMatch === true && isConditionalCreate(record, req.headers)) {
       await withKeyLock(`${record.bucket}/${record.key}`, async () => {
         if (await objectExists(record, req.headers)) {
@@ -372,9 +392,28 @@ function isConditionalCreate(record: ObservedRequest, headers: IncomingHttpHeade
     record.key !== undefined &&
     headers['if-none-match'] === '*' &&
     // A PUT with sub-resource parameters (multipart part, tagging, acl) is not a whole-object create;
-    // the SDK's own `x-id=PutObject` is only a label.
-    [...new URLSearchParams(record.query ?? '').keys()].every((name) => name === 'x-id')
+    // the SDK's own `x-id=PutObject` is only a label, and a presigned request's X-Amz-* parameters
+    // are its signature.
+    [...new URLSearchParams(record.query ?? '').keys()].every(
+      (name) => name === 'x-id' || name.toLowerCase().startsWith('x-amz-'),
+    )
   );
+}
+
+/** Epoch ms after which a presigned request is refused (`X-Amz-Date` + `X-Amz-Expires`), if it is one. */
+function presignedExpiry(query: string | undefined): number | undefined {
+  if (query === undefined) return undefined;
+  const params = new URLSearchParams(query);
+  // `20261202T101252Z` -> `2026-12-02T10:12:52Z`
+  const signedAt = Date.parse(
+    (params.get('X-Amz-Date') ?? '').replace(
+      /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/,
+      '$1-$2-$3T$4:$5:$6Z',
+    ),
+  );
+  const expires = Number(params.get('X-Amz-Expires') ?? Number.NaN);
+  if (Number.isNaN(signedAt) || !Number.isInteger(expires)) return undefined;
+  return signedAt + expires * 1000;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -458,6 +497,16 @@ function sendFault(res: ServerResponse, request: ObservedRequest, status: number
     'x-amzn-query-error': `${code};Receiver`,
   });
   res.end(JSON.stringify({ __type: code, message }));
+}
+
+/** S3's own answer to a presigned request past its expiry (same status, code and message). */
+function sendRequestExpired(res: ServerResponse, expiredAt: number): void {
+  res.writeHead(403, { 'content-type': 'application/xml' });
+  res.end(
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>' +
+      `<Message>Request has expired</Message><Expires>${new Date(expiredAt).toISOString()}</Expires>` +
+      `<ServerTime>${new Date().toISOString()}</ServerTime><RequestId>request-counter</RequestId></Error>`,
+  );
 }
 
 /** S3's own answer to a conditional create of an existing key (same code, condition and shape). */

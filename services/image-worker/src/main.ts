@@ -8,7 +8,7 @@
  * SIGTERM/SIGINT (also during start-up) stops polling, lets in-flight jobs finish (or releases
  * them) within SHUTDOWN_GRACE_MS, then exits 0.
  */
-import { readMaxReceiveCount } from '@platform/reliable-consumer';
+import { createAttemptPresigner, readMaxReceiveCount } from '@platform/reliable-consumer';
 import { startService } from '@platform/service-runtime';
 import { readImageWorkerConfig } from './config.ts';
 import { createImageWorker } from './worker.ts';
@@ -25,7 +25,15 @@ await startService({
       config.maxReceiveCount ??
       (await readMaxReceiveCount(aws.sqs, config.queueUrl, { abortSignal: signal }));
     const worker = createImageWorker(
-      { sqs: aws.sqs, s3: aws.s3, sns: aws.sns, documentClient: aws.documentClient, logger, metrics },
+      {
+        sqs: aws.sqs,
+        s3: aws.s3,
+        uploadSigner: createAttemptPresigner(aws.s3),
+        sns: aws.sns,
+        documentClient: aws.documentClient,
+        logger,
+        metrics,
+      },
       { ...config, maxReceiveCount },
     );
     worker.start();

@@ -8,6 +8,7 @@ import {
   consumerOptionsFrom,
   createLeaseLedger,
   createReliableConsumer,
+  type AttemptPresigner,
   type ConsumerLogger,
   type LeaseLedger,
   type OutcomeEvent,
@@ -24,6 +25,8 @@ import { createRenderPool, type RenderPool } from './render/RenderPool.ts';
 export interface ImageWorkerDeps {
   sqs: Pick<SQSClient, 'send'>;
   s3: Pick<S3Client, 'send'>;
+  /** Signs upload attempts to expire with the lease: `createAttemptPresigner(s3Client)`. */
+  uploadSigner: AttemptPresigner;
   documentClient: Pick<DynamoDBDocumentClient, 'send'>;
   /** Publishes job events when the config names a topic (IMAGE_JOB_EVENTS_TOPIC_ARN). */
   sns?: Pick<SNSClient, 'send'>;
@@ -82,6 +85,7 @@ export function createImageWorker(deps: ImageWorkerDeps, config: ResolvedWorkerC
     {
       ledger,
       s3: deps.s3,
+      uploadSigner: deps.uploadSigner,
       pool,
       metrics: deps.metrics,
       clock,

@@ -233,10 +233,20 @@ export async function buildVerdict(facts: RunFacts): Promise<{ rows: Row[]; prob
   if (poisonObjects.length > 0)
     problems.push(`objects for poison jobs: ${poisonObjects.map((m) => m.jobId).join(', ')}`);
 
-  // 3. No PUT from a worker whose lease had run out (or that never held one), by the proxy's clocks.
+  // 3. No PUT from a worker whose lease had run out (or that never held one) let through by S3, by
+  // the proxy's clocks. A holder paused between its last lease check and the socket write can
+  // always SEND late; each attempt is signed to expire with the lease, so S3 (the proxy, as S3
+  // does) refuses it with 403 and it takes no effect. Every other late PUT is a violation.
   const writes = leaseWrites(facts.dynamodb.requests(), facts.table);
-  const puts = facts.s3.requests((r) => r.method === 'PUT' && jobIdOfKey(r.key) !== undefined);
+  const allPuts = facts.s3.requests((r) => r.method === 'PUT' && jobIdOfKey(r.key) !== undefined);
+  const puts = allPuts.filter((r) => r.expired !== true);
   const stalePuts = sentWithoutLiveLease(puts, writes, (r) => jobIdOfKey(r.key));
+  const refusedLate = sentWithoutLiveLease(
+    allPuts.filter((r) => r.expired === true),
+    writes,
+    (r) => jobIdOfKey(r.key),
+  ).length;
+  const refusedExpired = allPuts.length - puts.length;
   for (const p of stalePuts.slice(0, 10))
     problems.push(
       `PUT of ${p.key} by ${p.label} ${Number.isFinite(p.lateByMs) ? `${p.lateByMs} ms after its lease expired` : 'without ever holding its lease'} (SDK attempt ${p.attempt ?? '?'})`,
@@ -344,7 +354,7 @@ export async function buildVerdict(facts: RunFacts): Promise<{ rows: Row[]; prob
       ok: uploadsNotOne.length === 0,
     },
     {
-      check: 'S3 PUTs sent by an owner whose lease had expired',
+      check: "S3 PUTs let through after their owner's lease expired",
       expected: '0',
       observed: `${stalePuts.length} of ${puts.length}${stalePuts.length > 0 ? ` (${retries} SDK retries, by ${new Set(stalePuts.map((p) => p.label)).size} workers)` : ''}`,
       ok: stalePuts.length === 0,
@@ -391,6 +401,12 @@ export async function buildVerdict(facts: RunFacts): Promise<{ rows: Row[]; prob
       check: 'answers lost after the write took effect (S3 / DynamoDB)',
       expected: '',
       observed: `${lostAnswers(facts.s3)} / ${lostAnswers(facts.dynamodb)}`,
+      ok: undefined,
+    },
+    {
+      check: 'S3 PUTs refused 403 as expired (sent late; of them after the lease)',
+      expected: '',
+      observed: `${refusedExpired} (${refusedLate})`,
       ok: undefined,
     },
     {

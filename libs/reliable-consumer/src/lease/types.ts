@@ -40,9 +40,10 @@ export interface HeldLease {
   /**
    * Throws unless the handler still runs (signal not aborted) and more than the safety margin is
    * left on the lease (LeaseLostError, reason 'deadline'). Call it before EVERY side effect (upload,
-   * provider call); the ledger writes below call it themselves.
+   * provider call); the ledger writes below call it themselves. `leadMs`: that much more must be
+   * left, for a side effect that needs time of its own (see LeaseLedger.assertLive).
    */
-  assertLive(before: string): void;
+  assertLive(before: string, leadMs?: number): void;
   /** Fenced SET/REMOVE of service fields, serialised with renewals. */
   update(changes: FieldChanges): Promise<LeaseRecord>;
 }

@@ -331,9 +331,9 @@ function hold(ctx: LeaseContext, ledger: LeaseLedger, initial: Lease): Holder {
       attempt: initial.attempts,
       failures: initial.failures,
       remainingMs: () => ledger.remainingMs(lease),
-      assertLive(before) {
+      assertLive(before, leadMs) {
         ctx.signal.throwIfAborted();
-        ledger.assertLive(lease, before);
+        ledger.assertLive(lease, before, leadMs);
       },
       update: (changes) =>
         serial(() => {

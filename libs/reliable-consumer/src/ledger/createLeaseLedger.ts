@@ -271,9 +271,10 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
 
   const remainingMs = (lease: Lease): number => lease.localDeadline - monotonic();
 
-  function assertLive(lease: Lease, before: string): void {
+  function assertLive(lease: Lease, before: string, leadMs = 0): void {
     const left = remainingMs(lease);
-    if (left > resolved.safetyMarginMs) return;
+    const needed = resolved.safetyMarginMs + Math.max(0, leadMs);
+    if (left > needed) return;
     throw new LeaseLostError({
       key: lease.key,
       owner: lease.owner,
@@ -281,7 +282,7 @@ export function createLeaseLedger(deps: LeaseLedgerDeps, options: LeaseLedgerOpt
       reason: 'deadline',
       current: undefined,
       cause: new Error(
-        `${Math.round(left)} ms left on the local lease deadline before ${before}; the safety margin is ${resolved.safetyMarginMs} ms`,
+        `${Math.round(left)} ms left on the local lease deadline before ${before}; the safety margin is ${resolved.safetyMarginMs} ms${leadMs > 0 ? ` and ${before} needs ${leadMs} ms more` : ''}`,
       ),
     });
   }

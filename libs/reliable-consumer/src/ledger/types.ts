@@ -191,6 +191,8 @@ export interface LeaseLedger {
   /**
    * Throws a LeaseLostError (reason 'deadline') unless more than safetyMarginMs is left on the
    * local deadline. Every holder write calls it; call it before every other side effect too.
+   * `leadMs`: that much more must be left (a side effect that needs time of its own, e.g. an
+   * upload signed to expire with the lease needs S3's whole second).
    */
-  assertLive(lease: Lease, before: string): void;
+  assertLive(lease: Lease, before: string, leadMs?: number): void;
 }

@@ -6,10 +6,19 @@ import {
   PutObjectCommand,
   S3ServiceException,
   type HeadObjectCommandOutput,
+  type PutObjectCommandInput,
+  type PutObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { FinalizeRequestMiddleware, HttpRequest } from '@smithy/types';
 import { ObjectConflictError } from '../errors.ts';
-import { sdkErrorInfo } from '@platform/errors';
+import { sdkErrorInfo, TransientError } from '@platform/errors';
+import {
+  isExpiredRefusal,
+  signingWindow,
+  type AttemptPresigner,
+  MIN_SIGNED_WINDOW_MS,
+} from './expiringAttempts.ts';
 
 export interface PutObjectOnceInput {
   Bucket: string;
@@ -39,9 +48,18 @@ export interface PutObjectOnceOptions {
   /**
    * Called right before EVERY attempt the SDK sends, its own retries included; throw to stop the
    * upload. A holder passes its lease check here: checking once before `send` is not enough, since
-   * a retry after a 503 or a lost answer can go out after a pause long past the lease.
+   * a retry after a 503 or a lost answer can go out after a pause long past the lease. With
+   * `acceptedWithin` it must leave at least MIN_SIGNED_WINDOW_MS (else it throws).
    */
   beforeEachAttempt?: () => void;
+  /**
+   * The storage-side fence of a lease: every attempt (the SDK's retries too) is signed to expire
+   * `remainingMs()` from when it is signed (rounded down to S3's whole second), so S3 itself refuses
+   * it (403 "Request has expired") if it arrives later: a holder paused past its lease between the
+   * last check and the socket write uploads nothing. An attempt refused that way is signed afresh,
+   * after `beforeEachAttempt` has passed again. See expiringAttempts.ts.
+   */
+  acceptedWithin?: { presigner: AttemptPresigner; remainingMs: () => number };
   /**
    * The body's SHA-256 (hex) when the caller already has it (the image worker's render thread
    * hashes what it encoded), sparing a second pass over the bytes on this thread. Trusting it is
@@ -58,6 +76,8 @@ export interface PutObjectOnceResult {
   bytes: number;
   etag: string | undefined;
 }
+
+type AttemptMiddleware = FinalizeRequestMiddleware<PutObjectCommandInput, PutObjectCommandOutput>;
 
 /** Metadata key holding the hex SHA-256, for stores that do not return S3 checksums on HEAD. */
 const SHA256_METADATA_KEY = 'sha256';
@@ -93,6 +113,10 @@ export async function putObjectOnce(
   const random = options.random ?? Math.random;
   const call = { abortSignal: options.signal };
   const ours = { sha256, checksumBase64, bytes: body.byteLength };
+  const { beforeEachAttempt, acceptedWithin } = options;
+  // Until when S3 accepts the attempt last sent (client clock); undefined when not signed to expire.
+  let lastExpiresAt: number | undefined;
+  let expiredRefusals = 0;
 
   if (options.headFirst === true) {
     const head = await headIfPresent(s3, input, call);
@@ -114,16 +138,32 @@ export async function putObjectOnce(
         // Sent as computed here, so the stored checksum is exactly the one we compare later.
         ChecksumSHA256: checksumBase64,
       });
-      const beforeEachAttempt = options.beforeEachAttempt;
-      if (beforeEachAttempt !== undefined) {
-        // The deserialize step runs inside the retry loop (finalizeRequest), so once per attempt.
-        put.middlewareStack.add(
-          (next) => (args) => {
-            beforeEachAttempt();
-            return next(args);
-          },
-          { step: 'deserialize', priority: 'high', name: 'beforeEachAttemptMiddleware' },
-        );
+      if (beforeEachAttempt !== undefined || acceptedWithin !== undefined) {
+        // After the SDK's retry step and its signature, so once per attempt and right before the
+        // attempt leaves: the lease check, then the signature that S3 refuses after the lease.
+        const attemptMiddleware: AttemptMiddleware = (next, context) => async (args) => {
+          beforeEachAttempt?.();
+          if (acceptedWithin === undefined) return next(args);
+          const { presigner } = acceptedWithin;
+          const window = signingWindow(presigner.now(), acceptedWithin.remainingMs());
+          if (window === undefined)
+            throw new Error(
+              `less than a whole second of lease left to sign the upload of ${input.Key}: beforeEachAttempt must require ${MIN_SIGNED_WINDOW_MS} ms`,
+            );
+          lastExpiresAt = window.expiresAt;
+          const region = (context as { signing_region?: unknown }).signing_region;
+          const request = await presigner.presign(
+            args.request as HttpRequest,
+            window,
+            typeof region === 'string' ? region : undefined,
+          );
+          return next({ ...args, request });
+        };
+        put.middlewareStack.addRelativeTo(attemptMiddleware, {
+          relation: 'after',
+          toMiddleware: 'httpSigningMiddleware',
+          name: 'attemptDeadlineMiddleware',
+        });
       }
       const output = await s3.send(put, call);
       return { kind: 'uploaded', sha256, bytes: body.byteLength, etag: output.ETag };
@@ -135,6 +175,24 @@ export async function putObjectOnce(
           call,
         );
         return compareExisting(input, head, ours);
+      }
+      if (
+        status === 403 &&
+        lastExpiresAt !== undefined &&
+        error instanceof S3ServiceException &&
+        (isExpiredRefusal(error) || acceptedWithin!.presigner.now() >= lastExpiresAt)
+      ) {
+        // Arrived after its signature's expiry (a pause, a slow network): S3 took nothing. Another
+        // attempt is signed only if the lease check passes again.
+        expiredRefusals += 1;
+        if (expiredRefusals <= retries) continue;
+        throw new TransientError(
+          'S3_REQUEST_EXPIRED',
+          `every signed PUT of ${input.Key} reached S3 after its expiry`,
+          {
+            cause: error,
+          },
+        );
       }
       if (status === 409 && attempt < retries) {
         // Full jitter so racing writers do not collide again in lockstep.

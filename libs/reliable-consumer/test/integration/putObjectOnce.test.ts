@@ -8,7 +8,12 @@ import {
   type RequestCounter,
 } from '@platform/testkit';
 import test, { type ExecutionContext } from 'ava';
-import { ObjectConflictError, putObjectOnce } from '../../src/index.ts';
+import {
+  createAttemptPresigner,
+  MIN_SIGNED_WINDOW_MS,
+  ObjectConflictError,
+  putObjectOnce,
+} from '../../src/index.ts';
 
 /**
  * S3 through the testkit's request counter, so PUTs can be counted and a 412/409 injected.
@@ -17,9 +22,10 @@ import { ObjectConflictError, putObjectOnce } from '../../src/index.ts';
  */
 async function setup(
   t: ExecutionContext,
+  semantics: { enforceRequestExpiry?: boolean; enforceIfNoneMatch?: boolean } = {},
 ): Promise<{ aws: IsolatedAws; s3: S3Client; counter: RequestCounter }> {
   const aws = await useIsolatedAws(t);
-  const counter = await startRequestCounter({ target: aws.endpoints.s3 });
+  const counter = await startRequestCounter({ target: aws.endpoints.s3, ...semantics });
   const clients = createAwsClients({ ...aws.env, AWS_ENDPOINT_URL_S3: counter.endpoint });
   const { s3 } = clients;
   t.teardown(async () => {
@@ -206,4 +212,114 @@ test('beforeEachAttempt runs before every attempt the SDK sends, so a lease chec
   t.is(checks, 2);
   t.is(counter.count({ service: 's3', method: 'PUT', key: Key }), 1, 'the retry never left the process');
   await t.throwsAsync(s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key })));
+});
+
+/** S3's own fences, held by the proxy as S3 holds them (fauxqs checks neither). */
+const asS3 = { enforceRequestExpiry: true, enforceIfNoneMatch: true };
+
+test('acceptedWithin: every attempt is presigned to expire within the time left, and S3 stores it as usual', async (t) => {
+  const { aws, s3, counter } = await setup(t, asS3);
+  const Key = `generated/${randomUUID()}.png`;
+  const signedAt = Date.now();
+  const put = await putObjectOnce(
+    s3,
+    {
+      Bucket: aws.bucket,
+      Key,
+      Body: body('pixels'),
+      ContentType: 'image/png',
+      Metadata: { 'job-id': 'j-1' },
+    },
+    { acceptedWithin: { presigner: createAttemptPresigner(s3), remainingMs: () => 4_500 } },
+  );
+  t.is(put.kind, 'uploaded');
+  const [request] = counter.requests({ service: 's3', method: 'PUT', key: Key });
+  const query = new URLSearchParams(request?.query ?? '');
+  const expiresIn = Number(query.get('X-Amz-Expires'));
+  t.true(expiresIn >= 1 && expiresIn <= 4, `X-Amz-Expires ${expiresIn}`);
+  t.truthy(query.get('X-Amz-Signature'), 'signed in the query string');
+  t.truthy(query.get('X-Amz-Date'));
+  const signingDate = (query.get('X-Amz-Date') ?? '').replace(
+    /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/,
+    '$1-$2-$3T$4:$5:$6Z',
+  );
+  const expiresAt = Date.parse(signingDate) + expiresIn * 1000;
+  t.true(expiresAt <= signedAt + 4_500 + 50, 'never valid past the time it was given');
+  // The headers stayed headers: the checksum and metadata reached S3 and were stored.
+  const head = await s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key, ChecksumMode: 'ENABLED' }));
+  t.is(head.Metadata?.sha256, put.sha256);
+  t.is(head.Metadata?.['job-id'], 'j-1');
+  t.is(head.ContentType, 'image/png');
+});
+
+test('an attempt that reaches S3 after its expiry takes no effect, and is signed again only if the lease check passes', async (t) => {
+  const { aws, s3, counter } = await setup(t, asS3);
+  const Key = `generated/${randomUUID()}.png`;
+  // 2.2 s of network latency on the first PUT, longer than the 1.5 s it was signed for.
+  counter.addFault({ match: { service: 's3', method: 'PUT', key: Key }, delayMs: 2_200, times: 1 });
+  let checks = 0;
+  const leaseOver = new Error('lease over');
+  const error = await t.throwsAsync(
+    putObjectOnce(
+      s3,
+      { Bucket: aws.bucket, Key, Body: body('late pixels'), ContentType: 'image/png' },
+      {
+        beforeEachAttempt: () => {
+          checks += 1;
+          if (checks > 1) throw leaseOver;
+        },
+        acceptedWithin: { presigner: createAttemptPresigner(s3), remainingMs: () => 1_500 },
+      },
+    ),
+  );
+  t.is(error, leaseOver, 'the refusal led to a second lease check, which stopped it');
+  const puts = counter.requests({ service: 's3', method: 'PUT', key: Key });
+  t.is(puts.length, 1, 'no attempt after the failed check');
+  t.is(puts[0]?.status, 403);
+  t.true(puts[0]?.expired);
+  t.is(counter.successfulPuts().size, 0);
+  await t.throwsAsync(
+    s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key })),
+    undefined,
+    'nothing stored',
+  );
+});
+
+test('while the lease still holds, an attempt refused as expired is re-signed and the object stored once', async (t) => {
+  const { aws, s3, counter } = await setup(t, asS3);
+  const Key = `generated/${randomUUID()}.png`;
+  counter.addFault({ match: { service: 's3', method: 'PUT', key: Key }, delayMs: 2_200, times: 1 });
+  let checks = 0;
+  const put = await putObjectOnce(
+    s3,
+    { Bucket: aws.bucket, Key, Body: body('slow pixels'), ContentType: 'image/png' },
+    {
+      beforeEachAttempt: () => void (checks += 1),
+      acceptedWithin: { presigner: createAttemptPresigner(s3), remainingMs: () => 1_500 },
+    },
+  );
+  t.is(put.kind, 'uploaded');
+  t.is(checks, 2);
+  t.deepEqual(
+    counter.requests({ service: 's3', method: 'PUT', key: Key }).map((r) => [r.status, r.expired === true]),
+    [
+      [403, true],
+      [200, false],
+    ],
+  );
+  t.is(counter.successfulPuts().get(`${aws.bucket}/${Key}`), 1);
+});
+
+test('acceptedWithin with less than a whole second left refuses to send at all', async (t) => {
+  const { aws, s3, counter } = await setup(t, asS3);
+  const Key = `generated/${randomUUID()}.png`;
+  const error = await t.throwsAsync(
+    putObjectOnce(
+      s3,
+      { Bucket: aws.bucket, Key, Body: body('pixels'), ContentType: 'image/png' },
+      { acceptedWithin: { presigner: createAttemptPresigner(s3), remainingMs: () => -1 } },
+    ),
+  );
+  t.regex(error.message, new RegExp(`must require ${MIN_SIGNED_WINDOW_MS} ms`));
+  t.is(counter.count({ service: 's3', method: 'PUT', key: Key }), 0);
 });

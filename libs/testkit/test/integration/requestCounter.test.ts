@@ -268,3 +268,62 @@ test('keepBodies keeps the text of matching requests only, and the SDK attempt n
   t.true(puts.every((r) => r.body?.includes('"kept"') === true));
   t.is(counter.requests({ operation: 'DescribeTable' })[0]?.body, undefined);
 });
+
+/** SigV4's `X-Amz-Date` form of an epoch ms (seconds resolution). */
+const amzDate = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+
+test('request expiry is enforced like S3: a presigned request after X-Amz-Date + X-Amz-Expires gets 403 and takes no effect', async (t) => {
+  const aws = await useIsolatedAws(t);
+  const counter = await startRequestCounter({
+    target: aws.endpoints.s3,
+    enforceRequestExpiry: true,
+    enforceIfNoneMatch: true,
+  });
+  t.teardown(() => counter.close());
+  // The proxy reads only the expiry parameters (fauxqs checks no signature, so none is needed here).
+  const put = (key: string, signedAt: number, expiresIn: number) =>
+    fetch(
+      `${counter.endpoint}/${aws.bucket}/${key}?X-Amz-Date=${amzDate(signedAt)}&X-Amz-Expires=${expiresIn}&X-Amz-Signature=0`,
+      { method: 'PUT', body: 'bytes', headers: { 'if-none-match': '*' } },
+    );
+
+  const late = await put('late.png', Date.now() - 10_000, 5);
+  t.is(late.status, 403);
+  const text = await late.text();
+  t.regex(text, /<Code>AccessDenied<\/Code><Message>Request has expired<\/Message>/);
+  const inTime = await put('in-time.png', Date.now(), 60);
+  t.is(inTime.status, 200);
+  await inTime.arrayBuffer();
+
+  t.deepEqual([...counter.successfulPuts()], [[`${aws.bucket}/in-time.png`, 1]]);
+  t.deepEqual(
+    counter.requests({ method: 'PUT' }).map((r) => [r.key, r.status, r.expired ?? false]),
+    [
+      ['late.png', 403, true],
+      ['in-time.png', 200, false],
+    ],
+  );
+  await t.throwsAsync(aws.clients.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: 'late.png' })));
+  // A presigned create is still a create: If-None-Match guards it.
+  const again = await put('in-time.png', Date.now(), 60);
+  t.is(again.status, 412);
+});
+
+test('request expiry: latency injected before S3 counts, as it would on the network', async (t) => {
+  const aws = await useIsolatedAws(t);
+  const counter = await startRequestCounter({ target: aws.endpoints.s3, enforceRequestExpiry: true });
+  t.teardown(() => counter.close());
+  // Signed to expire at the next whole second, then held 1.2 s on the way.
+  counter.addFault({ match: { method: 'GET' }, delayMs: 1_200 });
+  const signedAt = Math.floor(Date.now() / 1000) * 1000;
+  const answer = await fetch(
+    `${counter.endpoint}/${aws.bucket}/missing.png?X-Amz-Date=${amzDate(signedAt)}&X-Amz-Expires=1`,
+  );
+  t.is(answer.status, 403);
+  await answer.arrayBuffer();
+  t.true(counter.requests({ method: 'GET' })[0]?.expired);
+});

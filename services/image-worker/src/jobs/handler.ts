@@ -4,6 +4,7 @@ import { classifyError, PermanentError } from '@platform/errors';
 import { attentionIndexKeys } from '@platform/image-jobs';
 import {
   LeaseLostError,
+  MIN_SIGNED_WINDOW_MS,
   putObjectOnce,
   withLease,
   type HandlerOutcome,
@@ -13,6 +14,7 @@ import {
   type LeaseEvent,
   type LeaseLedger,
   type MessageHandler,
+  type AttemptPresigner,
 } from '@platform/reliable-consumer';
 import type { Metrics } from '@platform/telemetry';
 import { completedEventOf, failedEventOf, type JobEventPublisher } from '../events/jobEvents.ts';
@@ -31,6 +33,11 @@ type JobContext = HandlerContext<typeof IMAGE_JOB_CONTRACT>;
 export interface ImageJobHandlerDeps {
   ledger: LeaseLedger;
   s3: Pick<S3Client, 'send'>;
+  /**
+   * Signs each upload attempt to expire with the lease (createAttemptPresigner over the same
+   * client): S3 itself then refuses an upload sent by a holder that was paused past its lease.
+   */
+  uploadSigner: AttemptPresigner;
   pool: RenderPool;
   metrics: Pick<Metrics, 'count' | 'record'>;
   /** Publishes image.job.completed / image.job.failed; without it no events are published. */
@@ -465,11 +472,14 @@ export function createImageJobHandler(
       // Only a previous attempt can have left an object (uploaded, then died before the ledger
       // write): look first on retries, sparing the bytes when it is ours (rendering is
       // deterministic); a first attempt skips the extra HEAD.
-      // The lease is checked again before every attempt the SDK sends (its retries too).
+      // The lease is checked again before every attempt the SDK sends (its retries too), and each
+      // attempt is signed to expire with the lease: a pause between that check and the socket write
+      // (no check can close it) ends in S3 refusing the late PUT, never in an upload after the lease.
       {
         signal: ctx.signal,
         headFirst: attempt > 1,
-        beforeEachAttempt: () => held.assertLive('the upload'),
+        beforeEachAttempt: () => held.assertLive('the upload', MIN_SIGNED_WINDOW_MS),
+        acceptedWithin: { presigner: deps.uploadSigner, remainingMs: () => held.remainingMs() },
         // Hashed by the render thread over these bytes; S3 verifies it on arrival.
         sha256: image.sha256,
       },

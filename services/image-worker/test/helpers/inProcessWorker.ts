@@ -1,5 +1,6 @@
 import { createAwsClients, type AwsClients } from '@platform/aws-resources';
 import { startRequestCounter, type IsolatedAws, type RequestCounter } from '@platform/testkit';
+import { createAttemptPresigner } from '@platform/reliable-consumer';
 import { OutcomeSpy } from '@platform/reliable-consumer/testing';
 import { createLogger, createMetrics } from '@platform/telemetry';
 import type { ExecutionContext } from 'ava';
@@ -54,6 +55,7 @@ export function startInProcessWorker(
     {
       sqs: (options.clients ?? aws.clients).sqs,
       s3: (options.clients ?? aws.clients).s3,
+      uploadSigner: createAttemptPresigner((options.clients ?? aws.clients).s3),
       documentClient: (options.clients ?? aws.clients).documentClient,
       sns: options.clients?.sns ?? aws.clients.sns,
       logger,
@@ -95,7 +97,8 @@ export async function countedS3(
   t: ExecutionContext,
   aws: IsolatedAws,
 ): Promise<{ counter: RequestCounter; clients: AwsClients }> {
-  const counter = await startRequestCounter({ target: aws.endpoints.s3 });
+  // S3's refusal of a presigned attempt past its expiry, which fauxqs does not check.
+  const counter = await startRequestCounter({ target: aws.endpoints.s3, enforceRequestExpiry: true });
   const clients = createAwsClients({ ...aws.env, AWS_ENDPOINT_URL_S3: counter.endpoint });
   t.teardown(async () => {
     clients.destroy();

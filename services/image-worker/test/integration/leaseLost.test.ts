@@ -1,9 +1,9 @@
 import { createLeaseLedger } from '@platform/reliable-consumer';
-import { useIsolatedAws, waitFor } from '@platform/testkit';
+import { useIsolatedAws, waitFor, waitForItem } from '@platform/testkit';
 import test from 'ava';
 import { submitImageJob } from '../../src/jobs/submit.ts';
 import { countedS3, putsOf, startInProcessWorker, type InProcessWorker } from '../helpers/inProcessWorker.ts';
-import { iterationsFor, slowFractalJob } from '../helpers/jobs.ts';
+import { iterationsFor, slowFractalJob, testJob } from '../helpers/jobs.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -67,4 +67,35 @@ test('a worker whose own clock runs past its lease (paused, skewed) cannot renew
   const record = await w.worker.ledger.get(job.jobId);
   t.is(record?.status, 'PROCESSING', 'not completed');
   t.true(w.logs.some((l) => l.msg === 'lease lost; abandoning the job without side effects'));
+});
+
+test('an upload held on the network past the lease it was signed under is refused by S3, re-signed under the renewed lease, and stored once', async (t) => {
+  const aws = await useIsolatedAws(t);
+  const { counter, clients } = await countedS3(t, aws);
+  // A 4 s lease renewed every second: no attempt is signed for more than 4 s, and the first PUT
+  // spends 5 s on the way (network latency, or the sender paused after its check).
+  counter.addFault({ match: { service: 's3', method: 'PUT' }, delayMs: 5_000, times: 1 });
+  const w = startInProcessWorker(t, aws, { clients, env: { LEASE_DURATION_MS: '4000' } });
+  const job = testJob();
+  await submitImageJob(aws.clients.sqs, aws.urls.imageJobs, job);
+
+  const item = await waitForItem(
+    aws.clients.documentClient,
+    { table: aws.tables.imageJobs, key: { jobId: job.jobId }, predicate: (i) => i.status === 'COMPLETED' },
+    { timeoutMs: 30_000 },
+  );
+  const puts = counter.requests({ service: 's3', method: 'PUT', key: item.key as string });
+  t.deepEqual(
+    puts.map((r) => [r.status, r.expired === true]),
+    [
+      [403, true],
+      [200, false],
+    ],
+    'the late attempt took no effect; the next one, signed afresh, did',
+  );
+  const expiresIn = Number(new URLSearchParams(puts[0]?.query ?? '').get('X-Amz-Expires'));
+  t.true(expiresIn >= 1 && expiresIn <= 4, `signed for ${expiresIn} s of a 4 s lease`);
+  t.is(counter.successfulPuts().get(`${aws.bucket}/${item.key as string}`), 1);
+  t.is(item.attempts, 1, 'one attempt: a refused PUT is not a failure');
+  t.is(w.counted('LeaseLost'), 0);
 });
