@@ -39,9 +39,10 @@ const SETTLE_TIMEOUT_MS = 10_000;
 // After aborting handlers at the shutdown deadline, how long they get to unwind before we release for them.
 const ABORT_GRACE_MS = 2_000;
 
-// A poison message is copied to the DLQ only while most of its visibility is left by our clock
-// (the rest is room for the copy call itself and for skew between our clock and SQS's).
-const POISON_VISIBILITY_SHARE = 0.8;
+// A message is copied to the DLQ only while at least this share of its visibility timeout is left
+// by our clock (room for the copy calls themselves and for skew between our clock and SQS's).
+// With less, another consumer may hold it by the time the copy lands, and make its own copy.
+const DLQ_COPY_VISIBILITY_SHARE = 0.2;
 
 type Settlement =
   | HandlerOutcome
@@ -135,6 +136,11 @@ export function createReliableConsumer<C extends ContractName>(
   const ceilingLeft = (receivedAt: number): number =>
     Math.max(0, Math.floor(opts.maxVisibilitySeconds - (clock() - receivedAt) / 1000));
 
+  /** Too little of the message's visibility left (by our clock) to copy it to the DLQ safely. */
+  function visibilityRunningOut(visibleUntil: number): boolean {
+    return visibleUntil - clock() < opts.visibilityTimeoutSeconds * 1000 * DLQ_COPY_VISIBILITY_SHARE;
+  }
+
   async function changeVisibility(message: Message, seconds: number): Promise<void> {
     await sqs.send(
       new ChangeMessageVisibilityCommand({
@@ -187,6 +193,14 @@ export function createReliableConsumer<C extends ContractName>(
           // The delete is its own DeleteMessage, never the ack linger: between the copy and the delete
           // a crash (or a lapse of visibility) copies the message again on its next delivery, so that
           // window is kept as short as one call; an SQS standard queue cannot deduplicate the copy.
+          // Before the copy, SQS itself confirms the message is still ours: the visibility is set
+          // afresh with our receipt handle, which fails once the message lapsed back to the queue
+          // or another consumer received it (whose own delivery then makes the one copy). Our
+          // clock's check above cannot see a pause that falls after it; this claim is SQS's.
+          await changeVisibility(
+            message,
+            Math.max(1, Math.min(opts.visibilityTimeoutSeconds, ceilingLeft(receivedAt))),
+          );
           await sendToDeadLetterQueue(
             sqs,
             opts.dlqUrl,
@@ -345,6 +359,15 @@ export function createReliableConsumer<C extends ContractName>(
           } finally {
             await heartbeat.stop();
           }
+          if (settlement.kind === 'dead-letter' && visibilityRunningOut(heartbeat.visibleUntil())) {
+            // The verdict came late (the process was paused, or the handler outran its heartbeat):
+            // the message may be visible again, or another consumer's. Leave it for that delivery.
+            messageLog.warn(
+              { reason: settlement.reason },
+              'dead-letter skipped: the message may be visible again (its visibility ran out meanwhile)',
+            );
+            settlement = { kind: 'abandoned', reason: 'VISIBILITY_LAPSED', delaySeconds: 0 };
+          }
           if (settlement.kind === 'retry' && settlement.delaySeconds === undefined) {
             settlement = {
               ...settlement,
@@ -366,7 +389,7 @@ export function createReliableConsumer<C extends ContractName>(
           // write) outlasted the visibility, e.g. across a pause, another consumer may hold the
           // message now and make its own DLQ copy. Ours would be a second one: leave it instead.
           const visibleSince = extendedAt ?? receivedAt;
-          if (clock() - visibleSince >= opts.visibilityTimeoutSeconds * 1000 * POISON_VISIBILITY_SHARE) {
+          if (visibilityRunningOut(visibleSince + opts.visibilityTimeoutSeconds * 1000)) {
             messageLog.warn(
               { reason: settlement.reason },
               'dead-letter skipped: the message may be visible again (its visibility ran out meanwhile)',

@@ -33,8 +33,16 @@ export interface HeartbeatConfig {
  * its AbortSignal, because a message we can no longer keep invisible, or a lease we no longer hold,
  * means another worker may already be doing the same work.
  */
-export function startHeartbeat(config: HeartbeatConfig): { stop(): Promise<void> } {
+export function startHeartbeat(config: HeartbeatConfig): {
+  stop(): Promise<void>;
+  /**
+   * Epoch ms (on `clock`) until which the message is surely still ours: the last visibility set
+   * (the receive, or the last extension that SQS confirmed) counted from when it was SENT.
+   */
+  visibleUntil(): number;
+} {
   const { controller, log } = config;
+  let visibleUntil = (config.extendedAt ?? config.receivedAt) + config.visibilityTimeoutSeconds * 1000;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
@@ -59,6 +67,7 @@ export function startHeartbeat(config: HeartbeatConfig): { stop(): Promise<void>
     // ChangeMessageVisibility counts from NOW, so re-asking the full timeout each beat keeps a margin.
     const extension = Math.min(config.visibilityTimeoutSeconds, remaining);
     const signal = controller.signal;
+    const sentAt = config.clock();
     try {
       await config.sqs.send(
         new ChangeMessageVisibilityCommand({
@@ -72,6 +81,7 @@ export function startHeartbeat(config: HeartbeatConfig): { stop(): Promise<void>
       if (!signal.aborted) abort('heartbeat-failed', 'Visibility extension failed; aborting handler', error);
       return;
     }
+    visibleUntil = Math.max(visibleUntil, sentAt + extension * 1000);
     for (const hook of config.hooks) {
       if (signal.aborted || stopped) return;
       try {
@@ -107,6 +117,7 @@ export function startHeartbeat(config: HeartbeatConfig): { stop(): Promise<void>
      * No further beats; resolves once a beat in progress has finished. Awaited before the message is
      * settled (a late extension would undo a release or a backoff).
      */
+    visibleUntil: () => visibleUntil,
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageCommand, type SendMessageCommandInput } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SendMessageCommandInput,
+} from '@aws-sdk/client-sqs';
 import { createAwsClients } from '@platform/aws-resources';
 import { encodeMessage } from '@platform/contracts';
 import { PermanentError, TransientError } from '@platform/errors';
@@ -322,6 +327,69 @@ test('a poison message whose onPoison outlasted its visibility (a pause) gets no
   t.like(outcomes[1], { kind: 'dead-letter' });
   const dlq = await queueCounts(aws.clients.sqs, aws.urls.imageJobsDlq);
   t.is(dlq.visible + dlq.inFlight, 1, 'exactly one DLQ copy');
+});
+
+test('a dead-letter verdict that comes after the visibility ran out (a pause in the handler) makes no DLQ copy: the next delivery makes the one copy', async (t) => {
+  const aws = await useQueues(t);
+  await sendJob(aws.clients.sqs, aws.urls.imageJobs);
+  // The consumer's clock jumps past the 30 s visibility while the first handler runs (a SIGSTOP
+  // before its heartbeat was due), so no beat failed before its verdict.
+  let offset = 0;
+  let calls = 0;
+  const { outcomes } = startConsumer(
+    t,
+    aws,
+    {
+      handler: async () => {
+        calls += 1;
+        if (calls === 1) offset += 31_000;
+        return { kind: 'dead-letter', reason: 'TEMPLATE_PARAMS_INVALID' };
+      },
+    },
+    { clock: () => Date.now() + offset },
+  );
+  await waitFor(() => outcomes.length === 2, { description: 'two outcomes', timeoutMs: 30_000 });
+  t.like(outcomes[0], { kind: 'abandoned', reason: 'VISIBILITY_LAPSED' });
+  t.like(outcomes[1], { kind: 'dead-letter', reason: 'TEMPLATE_PARAMS_INVALID', receiveCount: 2 });
+  await waitForMessageCount(aws.clients.sqs, aws.urls.imageJobsDlq, 1);
+  const dlq = await queueCounts(aws.clients.sqs, aws.urls.imageJobsDlq);
+  t.is(dlq.visible + dlq.inFlight, 1, 'exactly one DLQ copy');
+});
+
+test('the DLQ copy is claimed from SQS first: a message another consumer received meanwhile is not copied a second time', async (t) => {
+  const aws = await useQueues(t);
+  await sendJob(aws.clients.sqs, aws.urls.imageJobs);
+  let other: string | undefined;
+  const { outcomes } = startConsumer(t, aws, {
+    handler: async (ctx) => {
+      // Our clock sees no lapse, but SQS does: the message went back to the queue (a pause SQS
+      // saw and this process did not) and another consumer has it now.
+      await aws.clients.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: aws.urls.imageJobs,
+          ReceiptHandle: ctx.message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
+      const taken = await aws.clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: aws.urls.imageJobs,
+          VisibilityTimeout: 60,
+          WaitTimeSeconds: 1,
+        }),
+      );
+      other = taken.Messages?.[0]?.ReceiptHandle;
+      return { kind: 'dead-letter', reason: 'TEMPLATE_PARAMS_INVALID' };
+    },
+  });
+  await waitFor(() => outcomes.length === 1, { description: 'one outcome' });
+  t.truthy(other, 'the other consumer received it');
+  t.like(outcomes[0], { kind: 'dead-letter' });
+  t.truthy(outcomes[0]?.settleError, 'the claim failed, so nothing was copied or deleted');
+  const dlq = await queueCounts(aws.clients.sqs, aws.urls.imageJobsDlq);
+  t.is(dlq.visible + dlq.inFlight, 0, 'no DLQ copy beside the one the other consumer would make');
+  const counts = await queueCounts(aws.clients.sqs, aws.urls.imageJobs);
+  t.is(counts.inFlight, 1, 'the original stays, held by the other consumer');
 });
 
 test('concurrency is independent of batch size: never more than `concurrency` handlers or received messages', async (t) => {
